@@ -1,0 +1,120 @@
+//! The core's error type. Every variant carries what a person needs to act:
+//! which file, run, item or value, and what to do next. `code()` gives a
+//! stable machine-readable code for front ends (IPC, `--json`).
+
+use std::path::PathBuf;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{what} '{id}' does not exist{hint}")]
+    NotFound {
+        what: &'static str,
+        id: String,
+        /// Extra words such as "; known items: a, b" (may be empty).
+        hint: String,
+    },
+
+    #[error("{0}")]
+    Invalid(String),
+
+    #[error("template {origin}: {message}")]
+    Template { origin: String, message: String },
+
+    #[error("{path}: {reason}")]
+    Input { path: PathBuf, reason: String },
+
+    #[error(
+        "run {run} is signed and frozen; reopen it as a new revision to change it"
+    )]
+    Frozen { run: i64 },
+
+    #[error(
+        "{path} is not a Signoff database or is damaged ({detail}); it was left untouched. Move it aside to start afresh, or point --data-dir elsewhere"
+    )]
+    NotADatabase { path: PathBuf, detail: String },
+
+    #[error(
+        "{path} was written by a newer version of Signoff (schema {found}; this build knows up to {supported}); upgrade Signoff. The database was not changed"
+    )]
+    NewerSchema {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+
+    #[error(
+        "the database is locked by another Signoff process (waited {waited_ms} ms); try again when it has finished"
+    )]
+    Locked { waited_ms: u64 },
+
+    #[error("data directory {path} is not usable: {reason}")]
+    DataDir { path: PathBuf, reason: String },
+
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("the disk is full: {context}; nothing was recorded. Free some space and try again")]
+    DiskFull { context: String },
+
+    #[error("database error: {0}")]
+    Database(String),
+}
+
+impl Error {
+    /// A stable code for front ends to branch on (never match on the text).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::NotFound { .. } => "not_found",
+            Error::Invalid(_) => "invalid_input",
+            Error::Template { .. } => "invalid_template",
+            Error::Input { .. } => "bad_file",
+            Error::Frozen { .. } => "run_frozen",
+            Error::NotADatabase { .. } => "database_corrupt",
+            Error::NewerSchema { .. } => "database_too_new",
+            Error::Locked { .. } => "database_locked",
+            Error::DataDir { .. } => "data_dir",
+            Error::Io { .. } => "io",
+            Error::DiskFull { .. } => "disk_full",
+            Error::Database(_) => "database",
+        }
+    }
+
+    pub(crate) fn not_found(what: &'static str, id: impl ToString) -> Self {
+        Error::NotFound {
+            what,
+            id: id.to_string(),
+            hint: String::new(),
+        }
+    }
+
+    /// Wraps an I/O error, turning "no space left" into [`Error::DiskFull`].
+    pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        let context = context.into();
+        if source.kind() == std::io::ErrorKind::StorageFull {
+            Error::DiskFull { context }
+        } else {
+            Error::Io { context, source }
+        }
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ffi::ErrorCode;
+        match e.sqlite_error_code() {
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Error::Locked {
+                waited_ms: crate::store::BUSY_TIMEOUT_MS,
+            },
+            Some(ErrorCode::DiskFull) => Error::DiskFull {
+                context: "writing the database".into(),
+            },
+            _ => Error::Database(e.to_string()),
+        }
+    }
+}

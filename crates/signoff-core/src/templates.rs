@@ -1,0 +1,142 @@
+//! Use cases on templates: list, show, preview and import.
+
+use std::path::Path;
+
+use serde_json::json;
+
+use crate::error::{Error, Result};
+use crate::model::{Actor, TemplateSummary};
+use crate::template::{self, Template};
+use crate::workspace::Workspace;
+
+/// Checklists bigger than this are refused on import: no real checklist is
+/// that large, and reading it whole would be a way to exhaust memory.
+pub const MAX_TEMPLATE_BYTES: u64 = 4 << 20;
+
+/// The outcome of an import.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Imported {
+    #[serde(flatten)]
+    pub template: TemplateSummary,
+    /// False when the same content was already stored (same id and version).
+    pub created: bool,
+}
+
+impl Workspace {
+    /// Built-in templates first, then the newest version of each import.
+    pub fn list_templates(&self) -> Result<Vec<TemplateSummary>> {
+        let mut out: Vec<TemplateSummary> = template::builtins()
+            .iter()
+            .map(|t| TemplateSummary::of(t, true))
+            .collect();
+        out.extend(
+            self.store
+                .latest_templates()?
+                .iter()
+                .map(|t| TemplateSummary::of(t, false)),
+        );
+        Ok(out)
+    }
+
+    /// A template by reference: `ID` (newest) or `ID@VERSION`.
+    pub fn show_template(&self, reference: &str) -> Result<Template> {
+        let (id, version) = match reference.split_once('@') {
+            Some((id, v)) => {
+                let v: u32 = v.parse().map_err(|_| {
+                    Error::Invalid(format!("'{reference}': the version after @ must be a number"))
+                })?;
+                (id, Some(v))
+            }
+            None => (reference, None),
+        };
+        if let Some(t) = template::builtin(id) {
+            return match version {
+                Some(v) if v != t.version => Err(Error::not_found("template version", reference)),
+                _ => Ok(t),
+            };
+        }
+        let found = match version {
+            Some(v) => self.store.template(id, v)?,
+            None => self.store.latest_template(id)?,
+        };
+        found.ok_or_else(|| {
+            let known: Vec<String> = self
+                .list_templates()
+                .map(|ts| ts.into_iter().map(|t| t.id).collect())
+                .unwrap_or_default();
+            Error::NotFound {
+                what: "template",
+                id: reference.to_owned(),
+                hint: format!("; known templates: {}", known.join(", ")),
+            }
+        })
+    }
+
+    /// Parses a Markdown or TOML checklist file without storing it.
+    pub fn preview_template(&self, file: &Path) -> Result<Template> {
+        let bytes = read_template_file(file)?;
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| file.display().to_string());
+        Template::from_file_bytes(&bytes, &name)
+    }
+
+    /// Imports a Markdown or TOML checklist file as a template. Importing the
+    /// same content again returns the stored version instead of a new one.
+    pub fn import_template(&mut self, actor: &Actor, file: &Path) -> Result<Imported> {
+        let t = self.preview_template(file)?;
+        if template::BUILTIN_IDS.contains(&t.id.as_str()) {
+            return Err(Error::Template {
+                origin: file.display().to_string(),
+                message: format!("id '{}' belongs to a built-in template; choose another id", t.id),
+            });
+        }
+        let at = self.now();
+        let (version, created) = self.store.write(|tx| {
+            let (version, created) = tx.insert_template(&t, &at, actor)?;
+            if created {
+                tx.log(
+                    &at,
+                    actor,
+                    "template.imported",
+                    &format!("template/{}@{version}", t.id),
+                    json!({ "name": t.name, "hash": t.content_hash(), "items": t.item_count(), "source": t.source }),
+                )?;
+            }
+            Ok((version, created))
+        })?;
+        let mut stored = t;
+        stored.version = version;
+        Ok(Imported {
+            template: TemplateSummary::of(&stored, false),
+            created,
+        })
+    }
+}
+
+fn read_template_file(file: &Path) -> Result<Vec<u8>> {
+    let bad = |reason: String| Error::Input {
+        path: file.to_owned(),
+        reason,
+    };
+    let meta = std::fs::metadata(file).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => bad("no such file".into()),
+        std::io::ErrorKind::PermissionDenied => bad("permission denied".into()),
+        _ => bad(e.to_string()),
+    })?;
+    if meta.is_dir() {
+        return Err(bad("is a directory, not a checklist file".into()));
+    }
+    if meta.len() > MAX_TEMPLATE_BYTES {
+        return Err(bad(format!(
+            "is {} bytes; a checklist file may be at most {MAX_TEMPLATE_BYTES} bytes",
+            meta.len()
+        )));
+    }
+    std::fs::read(file).map_err(|e| match e.kind() {
+        std::io::ErrorKind::PermissionDenied => bad("permission denied".into()),
+        _ => bad(e.to_string()),
+    })
+}

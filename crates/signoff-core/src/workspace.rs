@@ -1,0 +1,102 @@
+//! The context every use case runs in: the data directory, its database
+//! ([`Store`]) and evidence vault ([`Vault`]), and the clock. Front ends
+//! open one [`Workspace`] and call its methods (defined by domain in
+//! `templates`, `runs`, `evidence` and `doctor`).
+
+use std::path::{Path, PathBuf};
+
+use crate::clock::{Clock, stamp};
+use crate::error::{Error, Result};
+use crate::store::Store;
+use crate::vault::Vault;
+
+/// The database's file name inside the data directory.
+pub const DB_FILE: &str = "signoff.db";
+/// The environment variable that overrides the data directory.
+pub const DATA_DIR_ENV: &str = "SIGNOFF_DATA_DIR";
+
+#[derive(Debug)]
+pub struct Workspace {
+    pub(crate) store: Store,
+    pub(crate) vault: Vault,
+    pub(crate) clock: Box<dyn Clock>,
+    data_dir: PathBuf,
+}
+
+impl Workspace {
+    /// The platform's data directory for Signoff (e.g. `~/.local/share/signoff`).
+    pub fn default_data_dir() -> Result<PathBuf> {
+        dirs::data_dir()
+            .map(|d| d.join("signoff"))
+            .ok_or_else(|| Error::DataDir {
+                path: PathBuf::from("~"),
+                reason: format!(
+                    "this system has no per-user data directory; set {DATA_DIR_ENV} or pass --data-dir"
+                ),
+            })
+    }
+
+    /// Opens (creating if needed) the workspace in `data_dir`.
+    pub fn open(data_dir: &Path, clock: Box<dyn Clock>) -> Result<Workspace> {
+        let dd = |reason: String| Error::DataDir {
+            path: data_dir.to_owned(),
+            reason,
+        };
+        match std::fs::metadata(data_dir) {
+            Ok(m) if !m.is_dir() => return Err(dd("it exists and is not a directory".into())),
+            Ok(_) => {}
+            Err(_) => std::fs::create_dir_all(data_dir).map_err(|e| dd(format!("cannot create it: {e}")))?,
+        }
+        probe_writable(data_dir).map_err(|e| {
+            dd(format!(
+                "it is not writable ({e}); Signoff needs to write its database and evidence there"
+            ))
+        })?;
+        let store = Store::open(&data_dir.join(DB_FILE))?;
+        let vault = Vault::open(&data_dir.join("evidence"))?;
+        Ok(Workspace {
+            store,
+            vault,
+            clock,
+            data_dir: data_dir.to_owned(),
+        })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// The current time, as stored.
+    pub(crate) fn now(&self) -> String {
+        stamp(self.clock.now())
+    }
+
+    pub(crate) fn today(&self) -> chrono::NaiveDate {
+        self.clock.now().date_naive()
+    }
+}
+
+fn probe_writable(dir: &Path) -> std::io::Result<()> {
+    let probe = dir.join(format!(".write-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"")?;
+    std::fs::remove_file(&probe)
+}
+
+/// Rejects text with control characters other than newlines and tabs, and
+/// text longer than `max` characters. Used for every free-text field.
+pub(crate) fn clean_text(what: &str, text: &str, max: usize, multiline: bool) -> Result<String> {
+    let text = text.trim();
+    if text.chars().count() > max {
+        return Err(Error::Invalid(format!(
+            "{what} is too long ({} characters; at most {max})",
+            text.chars().count()
+        )));
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\t' || c == '\r')))
+    {
+        return Err(Error::Invalid(format!("{what} contains control characters")));
+    }
+    Ok(text.replace("\r\n", "\n"))
+}
