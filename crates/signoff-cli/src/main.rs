@@ -1,1 +1,343 @@
-fn main(){}
+//! `signoff`: the command-line front end. Parses arguments, opens the
+//! workspace, calls one core function per command and prints the result
+//! (text for people, `--json` for scripts). No business rules live here.
+
+#![forbid(unsafe_code)]
+
+mod output;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand};
+use signoff_core::evidence::EvidenceOptions;
+use signoff_core::runs::ResultChange;
+use signoff_core::{Actor, Status, SystemClock, Workspace};
+
+use output::Out;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "signoff",
+    version,
+    about = "Security sign-off and maintenance, offline: checklist runs, evidence, and an activity log you can verify.",
+    propagate_version = true
+)]
+struct Cli {
+    /// Where the database and evidence live (default: the platform data dir + "signoff").
+    #[arg(long, global = true, env = "SIGNOFF_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Who is acting (default: your OS user name).
+    #[arg(long, global = true, value_name = "NAME")]
+    actor: Option<String>,
+    /// Print machine-readable JSON on stdout.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Checklist templates: list, show, import.
+    #[command(subcommand)]
+    Template(TemplateCmd),
+    /// Checklist runs: start, list, show, record results and waivers.
+    #[command(subcommand)]
+    Run(RunCmd),
+    /// Evidence for an item: files, notes, links.
+    #[command(subcommand)]
+    Evidence(EvidenceCmd),
+    /// Check the database, re-hash every evidence file, verify the activity log.
+    Doctor,
+}
+
+#[derive(Debug, Subcommand)]
+enum TemplateCmd {
+    /// List built-in and imported templates.
+    List,
+    /// Show a template's sections and items (ID or ID@VERSION).
+    Show { id: String },
+    /// Import a Markdown (task lists under headings) or TOML checklist; prints the template id.
+    Import { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+enum RunCmd {
+    /// Start a run of a template; prints the run id.
+    New {
+        #[arg(long, value_name = "ID")]
+        template: String,
+        /// What is being assessed, e.g. v1.4.0.
+        #[arg(long, value_name = "NAME")]
+        target: String,
+        /// The environment, e.g. production.
+        #[arg(long = "env", value_name = "ENV", default_value = "")]
+        environment: String,
+    },
+    /// List runs, newest first.
+    List,
+    /// Show a run's items, results, waivers and evidence.
+    Show { run: RunId },
+    /// Set an item's status, note or N/A reason.
+    Set {
+        run: RunId,
+        item: String,
+        #[arg(long, value_name = "pass|fail|na|pending")]
+        status: Option<String>,
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+        /// Why the item does not apply (required with --status na).
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+    },
+    /// Accept the risk of a failed item until a date.
+    Waive {
+        run: RunId,
+        item: String,
+        #[arg(long, value_name = "TEXT")]
+        justification: String,
+        /// Last day the waiver holds (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        expires: NaiveDate,
+        /// Who accepted the risk (default: the actor).
+        #[arg(long, value_name = "NAME")]
+        accepted_by: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum EvidenceCmd {
+    /// Attach files to an item (streamed into the evidence vault).
+    Add {
+        run: RunId,
+        item: String,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        opts: EvidenceArgs,
+    },
+    /// Attach a note to an item.
+    Note {
+        run: RunId,
+        item: String,
+        text: String,
+        #[command(flatten)]
+        opts: EvidenceArgs,
+    },
+    /// Attach a web link to an item.
+    Link {
+        run: RunId,
+        item: String,
+        url: String,
+        #[arg(long)]
+        label: Option<String>,
+        #[command(flatten)]
+        opts: EvidenceArgs,
+    },
+    /// Remove evidence from its item (the record and bytes are kept in history).
+    Remove { evidence: i64 },
+}
+
+#[derive(Debug, Args)]
+struct EvidenceArgs {
+    /// When the evidence was observed (YYYY-MM-DD; default today).
+    #[arg(long, value_name = "DATE")]
+    observed: Option<NaiveDate>,
+    /// List it in reports by name and hash only, never embed it.
+    #[arg(long)]
+    sensitive: bool,
+}
+
+impl EvidenceArgs {
+    fn options(&self) -> EvidenceOptions {
+        EvidenceOptions {
+            observed_on: self.observed,
+            sensitive: self.sensitive,
+        }
+    }
+}
+
+/// A run id as typed: `3` or `#3`.
+#[derive(Debug, Clone, Copy)]
+struct RunId(i64);
+
+impl std::str::FromStr for RunId {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        s.trim_start_matches('#')
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .map(RunId)
+            .ok_or_else(|| {
+                format!("'{s}' is not a run id (run ids are numbers, see `signoff run list`)")
+            })
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let out = Out { json: cli.json };
+    match execute(&cli, &out) {
+        Ok(code) => code,
+        Err(e) => {
+            out.error(&e);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn execute(cli: &Cli, out: &Out) -> Result<ExitCode> {
+    let data_dir = match &cli.data_dir {
+        Some(d) => d.clone(),
+        None => Workspace::default_data_dir()?,
+    };
+    let mut ws = Workspace::open(&data_dir, Box::new(SystemClock))?;
+    let actor = || -> Result<Actor> {
+        let name = match &cli.actor {
+            Some(a) => a.clone(),
+            None => whoami::username()
+                .ok()
+                .filter(|s| !s.trim().is_empty())
+                .context("cannot tell who you are (no OS user name); pass --actor NAME")?,
+        };
+        Ok(Actor::new(&name)?)
+    };
+
+    match &cli.command {
+        Command::Template(cmd) => match cmd {
+            TemplateCmd::List => out.templates(&ws.list_templates()?),
+            TemplateCmd::Show { id } => out.template(&ws.show_template(id)?),
+            TemplateCmd::Import { file } => out.imported(&ws.import_template(&actor()?, file)?),
+        },
+        Command::Run(cmd) => match cmd {
+            RunCmd::New {
+                template,
+                target,
+                environment,
+            } => out.run_created(&ws.new_run(&actor()?, template, target, environment)?),
+            RunCmd::List => out.runs(&ws.list_runs()?),
+            RunCmd::Show { run } => out.run(&ws.show_run(run.0)?),
+            RunCmd::Set {
+                run,
+                item,
+                status,
+                note,
+                reason,
+            } => {
+                if status.is_none() && note.is_none() && reason.is_none() {
+                    bail!("nothing to change: give --status, --note or --reason");
+                }
+                let status = status.as_deref().map(str::parse::<Status>).transpose()?;
+                let change = ResultChange {
+                    status,
+                    note: note.as_deref(),
+                    reason: reason.as_deref(),
+                };
+                out.result(run.0, &ws.set_result(&actor()?, run.0, item, change)?)
+            }
+            RunCmd::Waive {
+                run,
+                item,
+                justification,
+                expires,
+                accepted_by,
+            } => {
+                let w = ws.waive_item(
+                    &actor()?,
+                    run.0,
+                    item,
+                    justification,
+                    accepted_by.as_deref(),
+                    *expires,
+                )?;
+                out.waiver(run.0, item, &w)
+            }
+        },
+        Command::Evidence(cmd) => match cmd {
+            EvidenceCmd::Add {
+                run,
+                item,
+                files,
+                opts,
+            } => {
+                let actor = actor()?;
+                // Check every file before storing any, so a typo in the third
+                // name does not leave the first two attached alone.
+                for f in files {
+                    let meta = std::fs::metadata(f)
+                        .with_context(|| format!("{}: cannot attach it", f.display()))?;
+                    if meta.is_dir() {
+                        bail!(
+                            "{}: is a directory, not a file; attach the files inside it",
+                            f.display()
+                        );
+                    }
+                }
+                let mut added = Vec::new();
+                for f in files {
+                    let mut bar =
+                        output::Progress::new(f, std::io::stderr().is_terminal() && !cli.json);
+                    let ev = ws.add_evidence_file(
+                        &actor,
+                        run.0,
+                        item,
+                        f,
+                        &opts.options(),
+                        &mut |d, t| bar.update(d, t),
+                    );
+                    bar.finish();
+                    added.push(ev?);
+                }
+                out.evidence_added(run.0, item, &added)
+            }
+            EvidenceCmd::Note {
+                run,
+                item,
+                text,
+                opts,
+            } => {
+                let ev = ws.add_evidence_note(&actor()?, run.0, item, text, &opts.options())?;
+                out.evidence_added(run.0, item, &[ev])
+            }
+            EvidenceCmd::Link {
+                run,
+                item,
+                url,
+                label,
+                opts,
+            } => {
+                let ev = ws.add_evidence_link(
+                    &actor()?,
+                    run.0,
+                    item,
+                    url,
+                    label.as_deref(),
+                    &opts.options(),
+                )?;
+                out.evidence_added(run.0, item, &[ev])
+            }
+            EvidenceCmd::Remove { evidence } => {
+                ws.remove_evidence(&actor()?, *evidence)?;
+                out.message(
+                    &format!("removed evidence {evidence}"),
+                    &serde_json::json!({ "removed": evidence }),
+                )
+            }
+        },
+        Command::Doctor => {
+            let report = ws.run_doctor()?;
+            out.doctor(&report)?;
+            return Ok(if report.ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            });
+        }
+    }?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -121,7 +121,10 @@ mod tests {
         let mut removed = chain(5);
         removed.remove(1);
         let b = verify_chain(&removed);
-        assert_eq!(b[0].seq, 3, "the gap shows at the entry after the removed one");
+        assert_eq!(
+            b[0].seq, 3,
+            "the gap shows at the entry after the removed one"
+        );
 
         let mut rehashed = chain(5);
         rehashed[1].details = "{\"x\":1}".into();

@@ -47,7 +47,10 @@ impl Workspace {
                 message,
             });
         }
-        checked.push(format!("database {}: integrity and foreign keys", self.store.path().display()));
+        checked.push(format!(
+            "database {}: integrity and foreign keys",
+            self.store.path().display()
+        ));
 
         let blobs = self.store.blobs()?;
         let mut bytes = 0u64;
@@ -74,9 +77,13 @@ impl Workspace {
                 });
             }
         }
-        checked.push(format!("{} evidence files ({bytes} bytes) re-hashed", blobs.len()));
+        checked.push(format!(
+            "{} evidence files ({bytes} bytes) re-hashed",
+            blobs.len()
+        ));
 
-        let known: std::collections::HashSet<&str> = blobs.iter().map(|b| b.sha256.as_str()).collect();
+        let known: std::collections::HashSet<&str> =
+            blobs.iter().map(|b| b.sha256.as_str()).collect();
         let orphans = self
             .vault
             .stored_hashes()?

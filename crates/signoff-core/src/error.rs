@@ -25,9 +25,7 @@ pub enum Error {
     #[error("{path}: {reason}")]
     Input { path: PathBuf, reason: String },
 
-    #[error(
-        "run {run} is signed and frozen; reopen it as a new revision to change it"
-    )]
+    #[error("run {run} is signed and frozen; reopen it as a new revision to change it")]
     Frozen { run: i64 },
 
     #[error(

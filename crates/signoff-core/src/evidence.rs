@@ -77,8 +77,23 @@ impl Workspace {
         if text.is_empty() {
             return Err(Error::Invalid("the note is empty".into()));
         }
-        let name = text.lines().next().unwrap_or_default().chars().take(60).collect();
-        self.record_text(actor, run, item, EvidenceKind::Note, name, text, "text/plain", opts)
+        let name = text
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .take(60)
+            .collect();
+        self.record_text(
+            actor,
+            run,
+            item,
+            EvidenceKind::Note,
+            name,
+            text,
+            "text/plain",
+            opts,
+        )
     }
 
     /// Attaches a link (http or https only: other schemes such as
@@ -106,7 +121,16 @@ impl Workspace {
             Some(l) if !l.trim().is_empty() => clean_text("the link label", l, 200, false)?,
             _ => url.clone(),
         };
-        self.record_text(actor, run, item, EvidenceKind::Link, name, url, "text/uri-list", opts)
+        self.record_text(
+            actor,
+            run,
+            item,
+            EvidenceKind::Link,
+            name,
+            url,
+            "text/uri-list",
+            opts,
+        )
     }
 
     /// Removes evidence from its item. The record and the bytes are kept
@@ -118,7 +142,9 @@ impl Workspace {
             .evidence_by_id(evidence)?
             .ok_or_else(|| Error::not_found("evidence", evidence))?;
         if removed {
-            return Err(Error::Invalid(format!("evidence {evidence} was already removed")));
+            return Err(Error::Invalid(format!(
+                "evidence {evidence} was already removed"
+            )));
         }
         let at = self.now();
         self.store.write(|tx| {
@@ -174,7 +200,13 @@ impl Workspace {
             require_open(tx, run)?;
             tx.insert_blob(&ev.sha256, ev.size, &at)?;
             let id = tx.insert_evidence(run, item, &ev)?;
-            tx.log(&at, actor, "evidence.added", &format!("run/{run}/item/{item}"), details(id, &ev))?;
+            tx.log(
+                &at,
+                actor,
+                "evidence.added",
+                &format!("run/{run}/item/{item}"),
+                details(id, &ev),
+            )?;
             Ok(id)
         })?;
         Ok(ev)
@@ -211,7 +243,13 @@ impl Workspace {
         ev.id = self.store.write(|tx| {
             require_open(tx, run)?;
             let id = tx.insert_evidence(run, item, &ev)?;
-            tx.log(&at, actor, "evidence.added", &format!("run/{run}/item/{item}"), details(id, &ev))?;
+            tx.log(
+                &at,
+                actor,
+                "evidence.added",
+                &format!("run/{run}/item/{item}"),
+                details(id, &ev),
+            )?;
             Ok(id)
         })?;
         Ok(ev)
@@ -258,7 +296,11 @@ mod tests {
         for (name, head, want) in [
             ("shot.png", &png[..], "image/png"),
             ("shot.bin", &png[..], "image/png"),
-            ("out.txt", b"pip-audit: no known vulnerabilities\n".as_slice(), "text/plain"),
+            (
+                "out.txt",
+                b"pip-audit: no known vulnerabilities\n".as_slice(),
+                "text/plain",
+            ),
             ("empty.log", b"".as_slice(), "text/plain"),
             ("data.json", b"{}".as_slice(), "application/json"),
             ("blob", b"\0\x01\x02".as_slice(), "application/octet-stream"),

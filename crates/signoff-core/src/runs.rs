@@ -8,7 +8,9 @@ use chrono::NaiveDate;
 use serde_json::json;
 
 use crate::error::{Error, Result};
-use crate::model::{Actor, ItemResult, RunDetail, RunItem, RunState, RunSummary, Status, Waiver};
+use crate::model::{
+    ActivityEntry, Actor, ItemResult, RunDetail, RunItem, RunState, RunSummary, Status, Waiver,
+};
 use crate::store::Tx;
 use crate::workspace::{Workspace, clean_text};
 
@@ -214,6 +216,17 @@ impl Workspace {
             )
         })?;
         Ok(waiver)
+    }
+
+    /// The whole activity log, oldest first.
+    pub fn list_activity(&self) -> Result<Vec<ActivityEntry>> {
+        self.store.activity()
+    }
+
+    /// The activity entries about one run and its items.
+    pub fn run_activity(&self, run: i64) -> Result<Vec<ActivityEntry>> {
+        self.store.run_summary(run)?;
+        self.store.run_activity(run)
     }
 
     /// One item of a run, as `show_run` would give it.

@@ -44,7 +44,9 @@ impl Workspace {
         let (id, version) = match reference.split_once('@') {
             Some((id, v)) => {
                 let v: u32 = v.parse().map_err(|_| {
-                    Error::Invalid(format!("'{reference}': the version after @ must be a number"))
+                    Error::Invalid(format!(
+                        "'{reference}': the version after @ must be a number"
+                    ))
                 })?;
                 (id, Some(v))
             }
@@ -90,7 +92,10 @@ impl Workspace {
         if template::BUILTIN_IDS.contains(&t.id.as_str()) {
             return Err(Error::Template {
                 origin: file.display().to_string(),
-                message: format!("id '{}' belongs to a built-in template; choose another id", t.id),
+                message: format!(
+                    "id '{}' belongs to a built-in template; choose another id",
+                    t.id
+                ),
             });
         }
         let at = self.now();

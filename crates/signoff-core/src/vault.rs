@@ -68,10 +68,14 @@ impl Vault {
         };
         let meta = fs::metadata(src).map_err(|e| bad(describe_read_error(&e)))?;
         if meta.is_dir() {
-            return Err(bad("is a directory, not a file; attach the files inside it".into()));
+            return Err(bad(
+                "is a directory, not a file; attach the files inside it".into(),
+            ));
         }
         if !meta.is_file() {
-            return Err(bad("is not a regular file (a device, socket or pipe)".into()));
+            return Err(bad(
+                "is not a regular file (a device, socket or pipe)".into()
+            ));
         }
         let file = File::open(src).map_err(|e| bad(describe_read_error(&e)))?;
         self.store_reader(file, meta.len(), progress)
@@ -126,7 +130,9 @@ impl Vault {
         let dest = self.path_of(&sha256);
         let parent = dest.parent().unwrap_or(&self.root).to_owned();
         fs::create_dir_all(&parent).map_err(|e| Error::io("creating a vault folder", e))?;
-        let already = fs::metadata(&dest).map(|m| m.len() == size).unwrap_or(false);
+        let already = fs::metadata(&dest)
+            .map(|m| m.len() == size)
+            .unwrap_or(false);
         if !already {
             let mut perms = temp
                 .file

@@ -45,7 +45,8 @@ impl Workspace {
         match std::fs::metadata(data_dir) {
             Ok(m) if !m.is_dir() => return Err(dd("it exists and is not a directory".into())),
             Ok(_) => {}
-            Err(_) => std::fs::create_dir_all(data_dir).map_err(|e| dd(format!("cannot create it: {e}")))?,
+            Err(_) => std::fs::create_dir_all(data_dir)
+                .map_err(|e| dd(format!("cannot create it: {e}")))?,
         }
         probe_writable(data_dir).map_err(|e| {
             dd(format!(
@@ -96,7 +97,9 @@ pub(crate) fn clean_text(what: &str, text: &str, max: usize, multiline: bool) ->
         .chars()
         .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\t' || c == '\r')))
     {
-        return Err(Error::Invalid(format!("{what} contains control characters")));
+        return Err(Error::Invalid(format!(
+            "{what} contains control characters"
+        )));
     }
     Ok(text.replace("\r\n", "\n"))
 }

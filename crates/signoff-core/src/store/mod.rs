@@ -16,8 +16,8 @@ use rusqlite_migration::{M, Migrations};
 use crate::activity;
 use crate::error::{Error, Result};
 use crate::model::{
-    ActivityEntry, Actor, Counts, Evidence, EvidenceKind, ItemResult, RunState, RunSummary,
-    Status, Waiver,
+    ActivityEntry, Actor, Counts, Evidence, EvidenceKind, ItemResult, RunState, RunSummary, Status,
+    Waiver,
 };
 use crate::template::Template;
 
@@ -70,7 +70,10 @@ impl Store {
         let found: i64 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .map_err(|e| match e.sqlite_error_code() {
-                Some(rusqlite::ffi::ErrorCode::NotADatabase | rusqlite::ffi::ErrorCode::DatabaseCorrupt) => corrupt(e),
+                Some(
+                    rusqlite::ffi::ErrorCode::NotADatabase
+                    | rusqlite::ffi::ErrorCode::DatabaseCorrupt,
+                ) => corrupt(e),
                 _ => Error::from(e),
             })?;
         if found > known {
@@ -80,7 +83,8 @@ impl Store {
                 supported: known,
             });
         }
-        let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+        let mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(Error::DataDir {
                 path: path.to_owned(),
@@ -218,7 +222,9 @@ impl Store {
     pub fn run_template(&self, run: i64) -> Result<Template> {
         let body: String = self
             .conn
-            .query_row("SELECT template_body FROM runs WHERE id = ?1", [run], |r| r.get(0))
+            .query_row("SELECT template_body FROM runs WHERE id = ?1", [run], |r| {
+                r.get(0)
+            })
             .optional()?
             .ok_or_else(|| Error::not_found("run", run))?;
         serde_json::from_str(&body)
@@ -324,7 +330,9 @@ impl Store {
             "SELECT item_id, {EVIDENCE_COLUMNS} FROM evidence \
              WHERE run_id = ?1 AND removed_at IS NULL ORDER BY id"
         ))?;
-        let rows = stmt.query_map([run], |r| Ok((r.get::<_, String>(0)?, evidence_from_row(r, 1)?)))?;
+        let rows = stmt.query_map([run], |r| {
+            Ok((r.get::<_, String>(0)?, evidence_from_row(r, 1)?))
+        })?;
         rows.map(|row| {
             let (item, ev) = row?;
             Ok((item, ev?))
@@ -413,13 +421,14 @@ impl Store {
     /// Activity entries whose subject is this run or one of its items.
     pub fn run_activity(&self, run: i64) -> Result<Vec<ActivityEntry>> {
         let prefix = format!("run/{run}");
-        self.activity_where(
-            "subject = ?1 OR subject LIKE ?1 || '/%'",
-            [prefix],
-        )
+        self.activity_where("subject = ?1 OR subject LIKE ?1 || '/%'", [prefix])
     }
 
-    fn activity_where<P: rusqlite::Params>(&self, filter: &str, p: P) -> Result<Vec<ActivityEntry>> {
+    fn activity_where<P: rusqlite::Params>(
+        &self,
+        filter: &str,
+        p: P,
+    ) -> Result<Vec<ActivityEntry>> {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT seq, at, actor, action, subject, details, prev_hash, hash \
              FROM activity WHERE {filter} ORDER BY seq"
@@ -474,7 +483,16 @@ impl Tx<'_> {
         self.tx.execute(
             "INSERT INTO activity (seq, at, actor, action, subject, details, prev_hash, hash) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![seq, at, actor.as_str(), action, subject, details, prev, hash],
+            params![
+                seq,
+                at,
+                actor.as_str(),
+                action,
+                subject,
+                details,
+                prev,
+                hash
+            ],
         )?;
         Ok(())
     }
@@ -517,7 +535,14 @@ impl Tx<'_> {
     }
 
     /// Creates a run with a frozen copy of `t` and a pending result per item.
-    pub fn insert_run(&self, t: &Template, target: &str, env: &str, at: &str, by: &Actor) -> Result<i64> {
+    pub fn insert_run(
+        &self,
+        t: &Template,
+        target: &str,
+        env: &str,
+        at: &str,
+        by: &Actor,
+    ) -> Result<i64> {
         self.tx.execute(
             "INSERT INTO runs (target, environment, template_id, template_version, template_name, \
              template_hash, template_body, created_at, created_by) \
@@ -785,13 +810,18 @@ mod tests {
     #[test]
     fn migration_count_matches_the_list() {
         // Migrations::validate checks the SQL applies cleanly on an empty db.
-        migrations().validate().expect("migrations apply to an empty database");
+        migrations()
+            .validate()
+            .expect("migrations apply to an empty database");
         let mut conn = Connection::open_in_memory().expect("memory db");
         migrations().to_latest(&mut conn).expect("migrate");
         let v: i64 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .expect("user_version");
-        assert_eq!(v, MIGRATION_COUNT, "MIGRATION_COUNT must equal the number of migrations");
+        assert_eq!(
+            v, MIGRATION_COUNT,
+            "MIGRATION_COUNT must equal the number of migrations"
+        );
     }
 
     #[test]
@@ -808,9 +838,16 @@ mod tests {
         let v: i64 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .expect("version");
-        assert_eq!(v, 0, "a failed migration set leaves the version where it was");
+        assert_eq!(
+            v, 0,
+            "a failed migration set leaves the version where it was"
+        );
         let tables: i64 = conn
-            .query_row("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'", [], |r| r.get(0))
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'",
+                [],
+                |r| r.get(0),
+            )
             .expect("count");
         assert_eq!(tables, 0, "the first step was rolled back with the second");
     }
@@ -828,7 +865,11 @@ mod tests {
         let err = Store::open(&path).expect_err("newer schema");
         assert_eq!(err.code(), "database_too_new");
         assert!(err.to_string().contains("schema 99"), "{err}");
-        assert_eq!(std::fs::read(&path).expect("read"), before, "file unchanged");
+        assert_eq!(
+            std::fs::read(&path).expect("read"),
+            before,
+            "file unchanged"
+        );
     }
 
     #[test]
@@ -838,6 +879,9 @@ mod tests {
         std::fs::write(&path, b"this is a text file, not a database\n".repeat(40)).expect("write");
         let err = Store::open(&path).expect_err("garbage");
         assert_eq!(err.code(), "database_corrupt");
-        assert!(!dir.path().join("db-wal").exists(), "no WAL created next to it");
+        assert!(
+            !dir.path().join("db-wal").exists(),
+            "no WAL created next to it"
+        );
     }
 }

@@ -6,7 +6,10 @@ use super::Template;
 
 const SOURCES: &[(&str, &str)] = &[
     ("predeploy", include_str!("builtin/predeploy.toml")),
-    ("incident-response", include_str!("builtin/incident-response.toml")),
+    (
+        "incident-response",
+        include_str!("builtin/incident-response.toml"),
+    ),
 ];
 
 /// Ids of the built-in templates, in display order.
@@ -14,10 +17,7 @@ pub const BUILTIN_IDS: &[&str] = &["predeploy", "incident-response"];
 
 /// Every built-in template, parsed.
 pub fn builtins() -> Vec<Template> {
-    SOURCES
-        .iter()
-        .filter_map(|(id, _)| builtin(id))
-        .collect()
+    SOURCES.iter().filter_map(|(id, _)| builtin(id)).collect()
 }
 
 /// One built-in template by id.
@@ -97,7 +97,10 @@ mod tests {
     fn incident_response_has_the_four_phases() {
         let t = builtin("incident-response").expect("incident-response");
         let sections: Vec<&str> = t.sections.iter().map(|s| s.title.as_str()).collect();
-        assert_eq!(sections, ["Immediately", "Investigation", "Recovery", "Prevention"]);
+        assert_eq!(
+            sections,
+            ["Immediately", "Investigation", "Recovery", "Prevention"]
+        );
         assert_eq!(t.item_count(), 14, "4 + 3 + 4 + 3 steps in the seed");
     }
 }

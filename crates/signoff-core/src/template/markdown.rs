@@ -71,17 +71,44 @@ pub fn from_markdown(text: &str, origin: &str) -> Result<Template> {
             }
             Event::Start(Tag::Item) => frames.push(Frame::new(range)),
             Event::TaskListMarker(_) => {
-                if let Some(f) = frames.last_mut() {
+                // Reserve the item's place now, so a parent comes before the
+                // tasks nested in it; its text is filled in at its end.
+                if !open_section {
+                    let title = section_title
+                        .clone()
+                        .or_else(|| doc_title.clone())
+                        .unwrap_or_else(|| "Checklist".to_owned());
+                    let id = unique(slug(&title, 48, "section"), &mut used_section_ids);
+                    sections.push(Section {
+                        id,
+                        title,
+                        description: std::mem::take(&mut section_desc),
+                        items: Vec::new(),
+                    });
+                    open_section = true;
+                }
+                let section_index = sections.len() - 1;
+                if let (Some(f), Some(section)) = (frames.last_mut(), sections.last_mut()) {
                     f.is_task = true;
                     f.collecting = true;
                     f.title_end = range.end;
+                    f.slot = Some((section_index, section.items.len()));
+                    section.items.push(Item {
+                        id: String::new(),
+                        title: String::new(),
+                        guidance: String::new(),
+                        evidence: Default::default(),
+                        check: None,
+                    });
                 }
             }
             Event::Start(tag) => {
                 if let Some(f) = frames.last_mut().filter(|f| f.collecting) {
                     match tag {
                         Tag::Paragraph if f.title.is_empty() => {}
-                        Tag::Link { dest_url, .. } => f.link = Some((dest_url.to_string(), String::new())),
+                        Tag::Link { dest_url, .. } => {
+                            f.link = Some((dest_url.to_string(), String::new()))
+                        }
                         Tag::Emphasis | Tag::Strong | Tag::Strikethrough | Tag::Image { .. } => {}
                         _ => f.collecting = false,
                     }
@@ -100,30 +127,12 @@ pub fn from_markdown(text: &str, origin: &str) -> Result<Template> {
                     let line = text[..frame.range.start].matches('\n').count() + 1;
                     return Err(err(format!("line {line}: a task item has no text")));
                 }
-                if !open_section {
-                    let title = section_title
-                        .clone()
-                        .or_else(|| doc_title.clone())
-                        .unwrap_or_else(|| "Checklist".to_owned());
-                    let id = unique(slug(&title, 48, "section"), &mut used_section_ids);
-                    sections.push(Section {
-                        id,
-                        title,
-                        description: std::mem::take(&mut section_desc),
-                        items: Vec::new(),
-                    });
-                    open_section = true;
-                }
-                let id = unique(slug(&title, 60, "item"), &mut used_item_ids);
-                let guidance = frame.guidance(&text);
-                if let Some(section) = sections.last_mut() {
-                    section.items.push(Item {
-                        id,
-                        title,
-                        guidance,
-                        evidence: Default::default(),
-                        check: None,
-                    });
+                if let Some(item) = frame
+                    .slot
+                    .and_then(|(s, i)| sections.get_mut(s)?.items.get_mut(i))
+                {
+                    item.guidance = frame.guidance(&text);
+                    item.title = title;
                 }
             }
             Event::End(TagEnd::Paragraph) => {
@@ -156,6 +165,10 @@ pub fn from_markdown(text: &str, origin: &str) -> Result<Template> {
         }
     }
 
+    // Ids in document order, so duplicates are numbered top to bottom.
+    for item in sections.iter_mut().flat_map(|s| s.items.iter_mut()) {
+        item.id = unique(slug(&item.title, 60, "item"), &mut used_item_ids);
+    }
     if sections.is_empty() {
         return Err(err(
             "no task items found: a checklist needs task lines such as `- [ ] Backups configured` under a heading"
@@ -200,6 +213,8 @@ struct Frame {
     link: Option<(String, String)>,
     links: Vec<(String, String)>,
     nested_tasks: Vec<Range<usize>>,
+    /// (section, item) index reserved for this task.
+    slot: Option<(usize, usize)>,
 }
 
 impl Frame {
@@ -213,6 +228,7 @@ impl Frame {
             link: None,
             links: Vec::new(),
             nested_tasks: Vec::new(),
+            slot: None,
         }
     }
 

@@ -244,15 +244,21 @@ pub(crate) fn slug(text: &str, max_len: usize, fallback: &str) -> String {
         }
     }
     let out = out.trim_end_matches('-').to_owned();
-    if out.is_empty() { fallback.to_owned() } else { out }
+    if out.is_empty() {
+        fallback.to_owned()
+    } else {
+        out
+    }
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 fn decode_utf8<'a>(bytes: &'a [u8], origin: &str) -> Result<&'a str> {
@@ -278,7 +284,10 @@ mod tests {
             slug("Django version is 4.2.24 or later", 60, "x"),
             "django-version-is-4-2-24-or-later"
         );
-        assert_eq!(slug("  **DEBUG=False** in prod ", 60, "x"), "debug-false-in-prod");
+        assert_eq!(
+            slug("  **DEBUG=False** in prod ", 60, "x"),
+            "debug-false-in-prod"
+        );
         assert_eq!(slug("✓✓✓", 60, "item"), "item");
         assert_eq!(slug("a-b", 1, "x"), "a");
     }

@@ -1,0 +1,357 @@
+//! Printing: one function per kind of result, each either as text for a
+//! person or as JSON (`--json`). Errors go to stderr as one line.
+
+use std::path::Path;
+
+use anyhow::Result;
+use serde::Serialize;
+use signoff_core::doctor::DoctorReport;
+use signoff_core::template::Template;
+use signoff_core::templates::Imported;
+use signoff_core::{
+    Evidence, EvidenceKind, ItemResult, RunDetail, RunSummary, Status, TemplateSummary, Waiver,
+};
+
+#[derive(Debug)]
+pub struct Out {
+    pub json: bool,
+}
+
+impl Out {
+    fn emit<T: Serialize + ?Sized>(&self, value: &T, text: impl FnOnce() -> String) -> Result<()> {
+        if self.json {
+            println!("{}", serde_json::to_string_pretty(value)?);
+        } else {
+            let t = text();
+            if !t.is_empty() {
+                println!("{}", t.trim_end());
+            }
+        }
+        Ok(())
+    }
+
+    pub fn error(&self, e: &anyhow::Error) {
+        let code = e
+            .downcast_ref::<signoff_core::Error>()
+            .map_or("error", signoff_core::Error::code);
+        let message = format!("{e:#}").replace('\n', " ");
+        if self.json {
+            println!(
+                "{}",
+                serde_json::json!({ "error": { "code": code, "message": message } })
+            );
+        }
+        eprintln!("signoff: error: {message}");
+    }
+
+    pub fn message(&self, text: &str, json: &serde_json::Value) -> Result<()> {
+        self.emit(json, || text.to_owned())
+    }
+
+    pub fn templates(&self, list: &[TemplateSummary]) -> Result<()> {
+        self.emit(list, || {
+            let mut s = format!("{:<28} {:>7} {:>5}  NAME\n", "ID", "VERSION", "ITEMS");
+            for t in list {
+                let kind = if t.builtin { "  (built-in)" } else { "" };
+                s += &format!(
+                    "{:<28} {:>7} {:>5}  {}{kind}\n",
+                    t.id, t.version, t.items, t.name
+                );
+            }
+            s
+        })
+    }
+
+    pub fn template(&self, t: &Template) -> Result<()> {
+        self.emit(t, || {
+            let mut s = format!(
+                "{} ({}@{})\nhash:   {}\nsource: {}\n",
+                t.name,
+                t.id,
+                t.version,
+                t.content_hash(),
+                t.source
+            );
+            for section in &t.sections {
+                s += &format!("\n{} [{}]\n", section.title, section.id);
+                for item in &section.items {
+                    let ev = match item.evidence {
+                        signoff_core::template::EvidenceRule::Required => "evidence required",
+                        signoff_core::template::EvidenceRule::Optional => "",
+                    };
+                    s += &format!("  - {:<36} {}  {ev}\n", item.id, item.title);
+                }
+            }
+            s
+        })
+    }
+
+    pub fn imported(&self, i: &Imported) -> Result<()> {
+        let t = &i.template;
+        eprintln!(
+            "{} '{}' as {}@{}: {} section(s), {} item(s)",
+            if i.created {
+                "Imported"
+            } else {
+                "Already imported"
+            },
+            t.name,
+            t.id,
+            t.version,
+            t.sections,
+            t.items
+        );
+        self.emit(i, || t.id.clone())
+    }
+
+    pub fn run_created(&self, r: &RunSummary) -> Result<()> {
+        eprintln!(
+            "Started run {} of '{}' for {}{} ({} items)",
+            r.id,
+            r.template_name,
+            r.target,
+            env_suffix(&r.environment),
+            r.counts.total
+        );
+        self.emit(r, || r.id.to_string())
+    }
+
+    pub fn runs(&self, runs: &[RunSummary]) -> Result<()> {
+        self.emit(runs, || {
+            if runs.is_empty() {
+                return "No runs yet. Start one with: signoff run new --template predeploy --target v1.0.0".into();
+            }
+            let mut s = format!(
+                "{:>4}  {:<20} {:<14} {:<20} {:>9}  {:<7} STARTED\n",
+                "ID", "TARGET", "ENV", "TEMPLATE", "DONE", "STATE"
+            );
+            for r in runs {
+                let done = r.counts.total - r.counts.pending;
+                s += &format!(
+                    "{:>4}  {:<20} {:<14} {:<20} {:>9}  {:<7} {}\n",
+                    r.id,
+                    r.target,
+                    r.environment,
+                    format!("{}@{}", r.template_id, r.template_version),
+                    format!("{done}/{}", r.counts.total),
+                    format!("{:?}", r.state).to_lowercase(),
+                    r.created_at.get(..16).unwrap_or(&r.created_at).replace('T', " ")
+                );
+            }
+            s
+        })
+    }
+
+    pub fn run(&self, run: &RunDetail) -> Result<()> {
+        self.emit(run, || {
+            let r = &run.summary;
+            let c = &r.counts;
+            let mut s = format!(
+                "Run {}: {}{}\ntemplate: {} ({}@{}, {})\nstarted:  {} by {}\nresults:  {} pass, {} fail, {} n/a, {} pending of {}\n",
+                r.id,
+                r.target,
+                env_suffix(&r.environment),
+                r.template_name,
+                r.template_id,
+                r.template_version,
+                short(&r.template_hash),
+                r.created_at,
+                r.created_by,
+                c.pass,
+                c.fail,
+                c.na,
+                c.pending,
+                c.total
+            );
+            let mut section = "";
+            for item in &run.items {
+                if item.section_id != section {
+                    section = &item.section_id;
+                    let title = run
+                        .template
+                        .sections
+                        .iter()
+                        .find(|s| s.id == item.section_id)
+                        .map_or("", |s| s.title.as_str());
+                    s += &format!("\n{title}\n");
+                }
+                s += &format!("  {} {:<34} {}\n", badge(item.status), item.id, item.title);
+                if let (Some(at), Some(by)) = (&item.updated_at, &item.updated_by) {
+                    s += &format!("      by {by} at {at}\n");
+                }
+                if !item.note.is_empty() {
+                    s += &format!("      note: {}\n", item.note.replace('\n', "\n            "));
+                }
+                if !item.reason.is_empty() {
+                    s += &format!("      n/a because: {}\n", item.reason);
+                }
+                if let Some(w) = &item.waiver {
+                    s += &format!(
+                        "      waived until {} (accepted by {}): {}\n",
+                        w.expires_on, w.accepted_by, w.justification
+                    );
+                }
+                for e in &item.evidence {
+                    s += &format!("      {}\n", evidence_line(e));
+                }
+            }
+            s
+        })
+    }
+
+    pub fn result(&self, run: i64, r: &ItemResult) -> Result<()> {
+        self.emit(r, || {
+            let mut s = format!("run {run} item {}: {}", r.item_id, r.status);
+            if !r.reason.is_empty() {
+                s += &format!(" (n/a because: {})", r.reason);
+            }
+            s
+        })
+    }
+
+    pub fn waiver(&self, run: i64, item: &str, w: &Waiver) -> Result<()> {
+        self.emit(w, || {
+            format!(
+                "run {run} item {item}: waived until {} (accepted by {})",
+                w.expires_on, w.accepted_by
+            )
+        })
+    }
+
+    pub fn evidence_added(&self, run: i64, item: &str, added: &[Evidence]) -> Result<()> {
+        self.emit(added, || {
+            added
+                .iter()
+                .map(|e| format!("run {run} item {item}: added {}\n", evidence_line(e)))
+                .collect()
+        })
+    }
+
+    pub fn doctor(&self, r: &DoctorReport) -> Result<()> {
+        self.emit(r, || {
+            let mut s = String::new();
+            for c in &r.checked {
+                s += &format!("checked: {c}\n");
+            }
+            for n in &r.notes {
+                s += &format!("note:    {n}\n");
+            }
+            for p in &r.problems {
+                s += &format!("PROBLEM: [{}] {}\n", p.subject, p.message);
+            }
+            s += &if r.ok {
+                "OK: no problems found\n".to_owned()
+            } else {
+                format!("{} problem(s) found\n", r.problems.len())
+            };
+            s
+        })
+    }
+}
+
+fn env_suffix(env: &str) -> String {
+    if env.is_empty() {
+        String::new()
+    } else {
+        format!(" / {env}")
+    }
+}
+
+fn short(hash: &str) -> &str {
+    hash.get(..12).unwrap_or(hash)
+}
+
+/// Status as text, never colour alone.
+fn badge(s: Status) -> &'static str {
+    match s {
+        Status::Pending => "[ ]   ",
+        Status::Pass => "[✓]   ",
+        Status::Fail => "[✗]   ",
+        Status::Na => "[n/a] ",
+    }
+}
+
+fn evidence_line(e: &Evidence) -> String {
+    let flag = if e.sensitive { " [sensitive]" } else { "" };
+    match e.kind {
+        EvidenceKind::File => format!(
+            "#{} file {} ({}, {}, observed {}, sha256 {}){flag}",
+            e.id,
+            e.name,
+            human_size(e.size),
+            e.media_type,
+            e.observed_on,
+            short(&e.sha256)
+        ),
+        EvidenceKind::Note => format!(
+            "#{} note \"{}\" (observed {}){flag}",
+            e.id, e.name, e.observed_on
+        ),
+        EvidenceKind::Link => format!(
+            "#{} link {} (observed {}){flag}",
+            e.id, e.text, e.observed_on
+        ),
+    }
+}
+
+pub fn human_size(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+/// A byte progress bar on stderr for large files on a terminal.
+pub struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    name: String,
+    enabled: bool,
+}
+
+/// Files smaller than this finish too fast for a bar to help.
+const PROGRESS_FROM: u64 = 8 << 20;
+
+impl Progress {
+    pub fn new(file: &Path, enabled: bool) -> Self {
+        Progress {
+            bar: None,
+            name: file.file_name().map_or_else(
+                || file.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            ),
+            enabled,
+        }
+    }
+
+    pub fn update(&mut self, done: u64, total: u64) {
+        if !self.enabled || total < PROGRESS_FROM {
+            return;
+        }
+        let bar = self.bar.get_or_insert_with(|| {
+            let bar = indicatif::ProgressBar::new(total);
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+            ) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar.set_message(self.name.clone());
+            bar
+        });
+        bar.set_position(done);
+    }
+
+    pub fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}

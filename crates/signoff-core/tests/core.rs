@@ -1,0 +1,596 @@
+//! Use cases against a real SQLite database and real files in a temporary
+//! directory, with a fixed clock.
+
+use std::path::Path;
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use signoff_core::evidence::EvidenceOptions;
+use signoff_core::runs::ResultChange;
+use signoff_core::template::{Template, from_markdown};
+use signoff_core::{Actor, EvidenceKind, FixedClock, Status, Workspace};
+
+const SEED: &str = include_str!("fixtures/seed-SECURITY.md");
+
+fn workspace(dir: &Path) -> Workspace {
+    let clock = FixedClock(
+        Utc.with_ymd_and_hms(2026, 11, 28, 9, 30, 0)
+            .single()
+            .expect("time"),
+    );
+    Workspace::open(dir, Box::new(clock)).expect("open workspace")
+}
+
+fn alice() -> Actor {
+    Actor::new("Alice Ångström").expect("actor")
+}
+
+fn set(status: Status) -> ResultChange<'static> {
+    ResultChange {
+        status: Some(status),
+        ..Default::default()
+    }
+}
+
+// ---- templates ---------------------------------------------------------
+
+#[test]
+fn importing_the_seed_gives_exactly_the_fifteen_checklist_items() {
+    let t = from_markdown(SEED, "seed-SECURITY.md").expect("seed imports");
+    assert_eq!(t.name, "Security Considerations", "the document's # title");
+    assert_eq!(
+        t.sections.len(),
+        1,
+        "only 'Security Checklist' has task items"
+    );
+    assert_eq!(t.sections[0].title, "Security Checklist");
+    assert_eq!(t.sections[0].description, "Before deploying to production:");
+    let titles: Vec<&str> = t.items().map(|(_, i)| i.title.as_str()).collect();
+    let builtin = signoff_core::template::builtin("predeploy").expect("predeploy");
+    let builtin_titles: Vec<&str> = builtin.items().map(|(_, i)| i.title.as_str()).collect();
+    assert_eq!(
+        titles, builtin_titles,
+        "the built-in uses the seed's lines verbatim"
+    );
+}
+
+/// Each case: a name, the Markdown, and the expected (section, title) pairs.
+#[test]
+fn markdown_edge_cases() {
+    let cases: &[(&str, &str, &[(&str, &str)])] = &[
+        (
+            "dash and checked boxes",
+            "# T\n## S\n- [ ] A\n- [x] B\n- [X] C\n",
+            &[("S", "A"), ("S", "B"), ("S", "C")],
+        ),
+        (
+            "star and plus bullets",
+            "## S\n* [ ] A\n\n+ [ ] B\n",
+            &[("S", "A"), ("S", "B")],
+        ),
+        (
+            "numbered lists",
+            "## S\n1. [ ] A\n2. [x] B\n3) [ ] C\n",
+            &[("S", "A"), ("S", "B"), ("S", "C")],
+        ),
+        (
+            "nested tasks",
+            "## S\n- [ ] Parent\n  - [ ] Child\n    - [ ] Grandchild\n- [ ] Next\n",
+            &[
+                ("S", "Parent"),
+                ("S", "Child"),
+                ("S", "Grandchild"),
+                ("S", "Next"),
+            ],
+        ),
+        (
+            "emphasis, code and links",
+            "## S\n- [ ] Use **HTTPS** via [Let's *Encrypt*](https://letsencrypt.org) and `certbot`\n",
+            &[("S", "Use HTTPS via Let's Encrypt and certbot")],
+        ),
+        (
+            "CRLF line endings",
+            "## S\r\n- [ ] A\r\n- [ ] B\r\n",
+            &[("S", "A"), ("S", "B")],
+        ),
+        (
+            "byte order mark",
+            "\u{feff}# Doc\n## S\n- [ ] A\n",
+            &[("S", "A")],
+        ),
+        (
+            "text outside lists",
+            "# Doc\nIntro.\n## S\nBefore:\n\n- [ ] A\n\nAfter.\n\n- plain bullet\n",
+            &[("S", "A")],
+        ),
+        (
+            "task syntax in code is not a task",
+            "## S\n```\n- [ ] no\n```\n    - [ ] indented code\n- [ ] yes\n",
+            &[("S", "yes")],
+        ),
+        (
+            "several sections",
+            "## A\n- [ ] one\n### B\n- [ ] two\n## C\ntext only\n## D\n- [ ] three\n",
+            &[("A", "one"), ("B", "two"), ("D", "three")],
+        ),
+        (
+            "tasks before any heading",
+            "- [ ] A\n# Later\n- [ ] B\n",
+            &[("Checklist", "A"), ("Later", "B")],
+        ),
+        (
+            "emphasis in headings",
+            "## *Deploy* `checks`\n- [ ] A\n",
+            &[("Deploy checks", "A")],
+        ),
+        (
+            "soft-wrapped task text",
+            "## S\n- [ ] A long\n  task line\n",
+            &[("S", "A long task line")],
+        ),
+        (
+            "HTML in a title stays text",
+            "## S\n- [ ] <img src=x onerror=alert(1)> check\n",
+            &[("S", "<img src=x onerror=alert(1)> check")],
+        ),
+    ];
+    for (name, md, want) in cases {
+        let t = from_markdown(md, "case.md").unwrap_or_else(|e| panic!("{name}: {e}"));
+        let got: Vec<(&str, &str)> = t
+            .items()
+            .map(|(s, i)| (s.title.as_str(), i.title.as_str()))
+            .collect();
+        assert_eq!(&got, want, "case '{name}'");
+    }
+}
+
+#[test]
+fn markdown_guidance_ids_and_errors() {
+    let md = "## S\n- [ ] Parent with [a link](https://example.org/x)\n  - plain detail\n  - [ ] Child\n\n  More text.\n- [ ] Same\n- [ ] Same\n";
+    let t = from_markdown(md, "g.md").expect("parses");
+    let parent = t.item("parent-with-a-link").expect("slug id");
+    assert!(
+        parent.guidance.contains("https://example.org/x"),
+        "{}",
+        parent.guidance
+    );
+    assert!(
+        parent.guidance.contains("- plain detail"),
+        "{}",
+        parent.guidance
+    );
+    assert!(
+        parent.guidance.contains("More text."),
+        "{}",
+        parent.guidance
+    );
+    assert!(
+        !parent.guidance.contains("Child"),
+        "nested tasks are items, not guidance"
+    );
+    assert!(
+        t.item("same").is_some() && t.item("same-2").is_some(),
+        "duplicates get -2"
+    );
+    let again = from_markdown(md, "g.md").expect("parses");
+    assert_eq!(
+        t, again,
+        "re-importing the same text gives the same ids and content"
+    );
+
+    let err = from_markdown("# Notes\n\n- just a bullet\n\nSome text.\n", "notes.md")
+        .expect_err("no tasks");
+    assert!(err.to_string().contains("no task items found"), "{err}");
+    let err = Template::from_file_bytes(b"## S\n- [ ] ok\n- [ ] caf\xe9\n", "latin1.md")
+        .expect_err("bad utf-8");
+    assert!(err.to_string().contains("not valid UTF-8 (line 3"), "{err}");
+    let err = Template::from_toml("id = \"x\"\nname = \"X\"\n", "x.toml").expect_err("no sections");
+    assert!(err.to_string().contains("section"), "{err}");
+    let err = Template::from_toml(
+        "id = \"x\"\nname = \"X\"\n[[section]]\nid = \"s\"\ntitle = \"S\"\n[[section.item]]\nid = \"Bad Id\"\ntitle = \"t\"\n",
+        "x.toml",
+    )
+    .expect_err("bad id");
+    assert!(err.to_string().contains("'Bad Id' must be"), "{err}");
+    let err = Template::from_toml("id = \"x\"\nname = \"X\"\nsurprise = 1\n", "x.toml")
+        .expect_err("unknown key");
+    assert!(err.to_string().contains("surprise"), "{err}");
+}
+
+#[test]
+fn imports_are_versioned_by_content() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut ws = workspace(dir.path());
+    let file = dir.path().join("list.md");
+    std::fs::write(&file, "# My list\n## S\n- [ ] A\n").expect("write");
+    let first = ws.import_template(&alice(), &file).expect("import");
+    assert_eq!(
+        (
+            first.template.id.as_str(),
+            first.template.version,
+            first.created
+        ),
+        ("my-list", 1, true)
+    );
+    let same = ws.import_template(&alice(), &file).expect("re-import");
+    assert_eq!(
+        (same.template.version, same.created),
+        (1, false),
+        "same text, same version"
+    );
+
+    let run = ws.new_run(&alice(), "my-list", "v1", "").expect("run");
+    std::fs::write(&file, "# My list\n## S\n- [ ] A\n- [ ] B\n").expect("write");
+    let second = ws.import_template(&alice(), &file).expect("import v2");
+    assert_eq!(second.template.version, 2);
+    assert_eq!(ws.show_template("my-list").expect("latest").item_count(), 2);
+    assert_eq!(ws.show_template("my-list@1").expect("v1").item_count(), 1);
+    assert_eq!(
+        ws.show_run(run.id).expect("run").items.len(),
+        1,
+        "the run kept its frozen copy"
+    );
+    let ids: Vec<String> = ws
+        .list_templates()
+        .expect("list")
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(ids, ["predeploy", "incident-response", "my-list"]);
+}
+
+// ---- runs, results, waivers -------------------------------------------
+
+#[test]
+fn results_and_waivers_follow_the_rules() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut ws = workspace(dir.path());
+    let a = alice();
+    let run = ws
+        .new_run(&a, "predeploy", "v1.4.0", "production")
+        .expect("run");
+    assert_eq!((run.id, run.counts.total, run.counts.pending), (1, 15, 15));
+
+    let r = ws
+        .set_result(
+            &a,
+            1,
+            "debug-false",
+            ResultChange {
+                status: Some(Status::Pass),
+                note: Some("checked with diffsettings"),
+                reason: None,
+            },
+        )
+        .expect("pass");
+    assert_eq!(
+        (r.status, r.updated_by.as_deref()),
+        (Status::Pass, Some("Alice Ångström"))
+    );
+    assert_eq!(r.updated_at.as_deref(), Some("2026-11-28T09:30:00.000Z"));
+
+    let err = ws
+        .set_result(&a, 1, "https", set(Status::Na))
+        .expect_err("na without reason");
+    assert!(err.to_string().contains("N/A needs a reason"), "{err}");
+    ws.set_result(
+        &a,
+        1,
+        "https",
+        ResultChange {
+            status: Some(Status::Na),
+            reason: Some("internal service"),
+            note: None,
+        },
+    )
+    .expect("na with reason");
+
+    let err = ws
+        .set_result(&a, 1, "no-such-item", set(Status::Pass))
+        .expect_err("unknown item");
+    assert!(
+        err.to_string()
+            .contains("'no-such-item' does not exist in run 1; its items are: django-version"),
+        "{err}"
+    );
+    assert_eq!(
+        ws.set_result(&a, 9, "https", set(Status::Pass))
+            .expect_err("unknown run")
+            .code(),
+        "not_found"
+    );
+
+    let expires = NaiveDate::from_ymd_opt(2027, 1, 31).expect("date");
+    let err = ws
+        .waive_item(&a, 1, "firewall", "later", None, expires)
+        .expect_err("not failed");
+    assert!(
+        err.to_string().contains("only a failed item can be waived"),
+        "{err}"
+    );
+    ws.set_result(&a, 1, "firewall", set(Status::Fail))
+        .expect("fail");
+    let past = NaiveDate::from_ymd_opt(2026, 11, 28).expect("date");
+    let err = ws
+        .waive_item(&a, 1, "firewall", "x", None, past)
+        .expect_err("expired");
+    assert!(err.to_string().contains("not in the future"), "{err}");
+    let err = ws
+        .waive_item(&a, 1, "firewall", "  ", None, expires)
+        .expect_err("empty");
+    assert!(err.to_string().contains("justification"), "{err}");
+    let w = ws
+        .waive_item(
+            &a,
+            1,
+            "firewall",
+            "new rules ship in 1.4.1",
+            Some("Bob (CISO)"),
+            expires,
+        )
+        .expect("waive");
+    assert_eq!(
+        (w.accepted_by.as_str(), w.granted_by.as_str()),
+        ("Bob (CISO)", "Alice Ångström")
+    );
+
+    let detail = ws.show_run(1).expect("show");
+    let fw = detail
+        .items
+        .iter()
+        .find(|i| i.id == "firewall")
+        .expect("firewall");
+    assert_eq!(fw.waiver.as_ref().map(|w| w.expires_on), Some(expires));
+    assert_eq!(
+        (
+            detail.summary.counts.pass,
+            detail.summary.counts.fail,
+            detail.summary.counts.na
+        ),
+        (1, 1, 1)
+    );
+
+    ws.set_result(&a, 1, "firewall", set(Status::Pass))
+        .expect("fixed");
+    let fw = ws.run_item(1, "firewall").expect("item");
+    assert!(fw.waiver.is_none(), "a waiver only stands on a failed item");
+
+    let log = ws.list_activity().expect("log");
+    let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "run.created",
+            "result.set",
+            "result.set",
+            "result.set",
+            "waiver.granted",
+            "result.set",
+            "waiver.revoked"
+        ],
+        "every change, and only changes, are logged, in order"
+    );
+    assert!(ws.run_doctor().expect("doctor").ok);
+}
+
+#[test]
+fn an_unchanged_result_is_not_logged_again() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut ws = workspace(dir.path());
+    ws.new_run(&alice(), "predeploy", "v1", "").expect("run");
+    for _ in 0..3 {
+        ws.set_result(&alice(), 1, "backups", set(Status::Pass))
+            .expect("pass");
+    }
+    assert_eq!(
+        ws.list_activity().expect("log").len(),
+        2,
+        "run.created + one result.set"
+    );
+}
+
+// ---- evidence -----------------------------------------------------------
+
+#[test]
+fn evidence_is_deduplicated_and_never_deleted_by_removal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let mut ws = workspace(&data);
+    let a = alice();
+    ws.new_run(&a, "predeploy", "v1", "prod").expect("run");
+    let file = dir.path().join("pip show django.txt");
+    std::fs::write(&file, "Name: Django\nVersion: 4.2.24\n").expect("write");
+    let copy = dir.path().join("copy.txt");
+    std::fs::copy(&file, &copy).expect("copy");
+    let opts = EvidenceOptions {
+        observed_on: NaiveDate::from_ymd_opt(2026, 11, 27),
+        sensitive: false,
+    };
+    let mut calls = 0;
+    let e1 = ws
+        .add_evidence_file(&a, 1, "django-version", &file, &opts, &mut |_, _| {
+            calls += 1
+        })
+        .expect("add");
+    let e2 = ws
+        .add_evidence_file(
+            &a,
+            1,
+            "dependencies-up-to-date",
+            &copy,
+            &opts,
+            &mut |_, _| {},
+        )
+        .expect("add copy");
+    assert!(calls >= 1, "progress is reported");
+    assert_eq!(e1.sha256, e2.sha256);
+    assert_eq!(e1.name, "pip show django.txt", "the original name is kept");
+    assert_eq!((e1.media_type.as_str(), e1.size), ("text/plain", 29));
+    let blobs: Vec<_> = walk(&data.join("evidence/sha256"));
+    assert_eq!(blobs.len(), 1, "the same bytes are stored once: {blobs:?}");
+    let meta = std::fs::metadata(&blobs[0]).expect("meta");
+    assert!(
+        meta.permissions().readonly(),
+        "stored evidence is read-only"
+    );
+
+    ws.remove_evidence(&a, e1.id).expect("remove");
+    assert!(
+        ws.run_item(1, "django-version")
+            .expect("item")
+            .evidence
+            .is_empty()
+    );
+    assert_eq!(
+        ws.run_item(1, "dependencies-up-to-date")
+            .expect("item")
+            .evidence
+            .len(),
+        1
+    );
+    assert!(blobs[0].exists(), "bytes another item cites are kept");
+    assert!(
+        ws.remove_evidence(&a, e1.id).is_err(),
+        "removing twice is an error"
+    );
+
+    let empty = dir.path().join("empty.log");
+    std::fs::write(&empty, b"").expect("write");
+    let e = ws
+        .add_evidence_file(&a, 1, "backups", &empty, &opts, &mut |_, _| {})
+        .expect("empty file");
+    assert_eq!(
+        e.sha256,
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    );
+
+    let shot = ws
+        .add_evidence_bytes(
+            &a,
+            1,
+            "https",
+            "clipboard.png",
+            b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR",
+            &EvidenceOptions::default(),
+        )
+        .expect("bytes");
+    assert_eq!(shot.media_type, "image/png");
+    assert_eq!(
+        shot.observed_on,
+        NaiveDate::from_ymd_opt(2026, 11, 28).expect("d"),
+        "defaults to today"
+    );
+    let note = ws
+        .add_evidence_note(
+            &a,
+            1,
+            "https",
+            "Checked with openssl s_client",
+            &EvidenceOptions::default(),
+        )
+        .expect("note");
+    assert_eq!(note.kind, EvidenceKind::Note);
+    let err = ws
+        .add_evidence_link(
+            &a,
+            1,
+            "https",
+            "javascript:alert(1)",
+            None,
+            &EvidenceOptions::default(),
+        )
+        .expect_err("js link");
+    assert!(err.to_string().contains("https://"), "{err}");
+    ws.add_evidence_link(
+        &a,
+        1,
+        "https",
+        "https://ssllabs.com/report",
+        Some("SSL Labs A+"),
+        &EvidenceOptions::default(),
+    )
+    .expect("link");
+    let future = EvidenceOptions {
+        observed_on: NaiveDate::from_ymd_opt(2030, 1, 1),
+        sensitive: false,
+    };
+    assert!(
+        ws.add_evidence_note(&a, 1, "https", "x", &future)
+            .expect_err("future")
+            .to_string()
+            .contains("in the future")
+    );
+    assert!(ws.run_doctor().expect("doctor").ok);
+    assert!(
+        walk(&data.join("evidence/tmp")).is_empty(),
+        "no temporary files left"
+    );
+}
+
+#[test]
+fn bad_evidence_files_are_refused_clearly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut ws = workspace(&dir.path().join("data"));
+    ws.new_run(&alice(), "predeploy", "v1", "").expect("run");
+    let o = EvidenceOptions::default();
+    let missing = dir.path().join("nope.txt");
+    let err = ws
+        .add_evidence_file(&alice(), 1, "backups", &missing, &o, &mut |_, _| {})
+        .expect_err("missing");
+    assert!(err.to_string().ends_with("nope.txt: no such file"), "{err}");
+    let err = ws
+        .add_evidence_file(&alice(), 1, "backups", dir.path(), &o, &mut |_, _| {})
+        .expect_err("dir");
+    assert!(err.to_string().contains("is a directory"), "{err}");
+    assert_eq!(
+        ws.list_activity().expect("log").len(),
+        1,
+        "nothing recorded"
+    );
+}
+
+#[test]
+fn the_activity_chain_detects_a_changed_entry() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut ws = workspace(dir.path());
+    ws.new_run(&alice(), "incident-response", "breach 2026-11", "")
+        .expect("run");
+    ws.set_result(&alice(), 1, "rotate-api-keys", set(Status::Pass))
+        .expect("pass");
+    let log = ws.list_activity().expect("log");
+    assert_eq!(log.len(), 2);
+    assert_eq!(
+        log[1].prev_hash, log[0].hash,
+        "each entry links to the previous one"
+    );
+    assert!(signoff_core::activity::verify_chain(&log).is_empty());
+    drop(ws);
+    let conn = rusqlite_free_edit(dir.path());
+    assert!(conn, "edited");
+    let ws = workspace(dir.path());
+    let report = ws.run_doctor().expect("doctor");
+    assert!(!report.ok);
+    assert_eq!(report.problems[0].subject, "activity/2");
+}
+
+/// Edits the log behind Signoff's back using the store's own file, through
+/// the public schema (the CLI tests do the same with the sqlite3 tool).
+fn rusqlite_free_edit(dir: &Path) -> bool {
+    std::process::Command::new("sqlite3")
+        .arg(dir.join("signoff.db"))
+        .arg("UPDATE activity SET actor = 'mallory' WHERE seq = 2;")
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if e.path().is_dir() {
+            out.extend(walk(&e.path()));
+        } else {
+            out.push(e.path());
+        }
+    }
+    out
+}
