@@ -269,14 +269,7 @@ fn execute(cli: &Cli, out: &Out) -> Result<ExitCode> {
                 // Check every file before storing any, so a typo in the third
                 // name does not leave the first two attached alone.
                 for f in files {
-                    let meta = std::fs::metadata(f)
-                        .with_context(|| format!("{}: cannot attach it", f.display()))?;
-                    if meta.is_dir() {
-                        bail!(
-                            "{}: is a directory, not a file; attach the files inside it",
-                            f.display()
-                        );
-                    }
+                    ws.check_evidence_file(f)?;
                 }
                 let mut added = Vec::new();
                 for f in files {

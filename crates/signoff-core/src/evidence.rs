@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::model::{Actor, Evidence, EvidenceKind};
 use crate::runs::{MAX_NOTE, require_open};
 use crate::template::hex;
-use crate::vault::StoredBlob;
+use crate::vault::{StoredBlob, Vault};
 use crate::workspace::{Workspace, clean_text};
 
 /// Options shared by every kind of evidence.
@@ -39,12 +39,16 @@ impl Workspace {
     ) -> Result<Evidence> {
         self.require_item(run, item)?;
         let observed_on = self.observed_on(opts)?;
-        let name = file
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| file.display().to_string());
+        let name = display_name(file);
         let blob = self.vault.store_file(file, progress)?;
         self.record_file(actor, run, item, name, blob, observed_on, opts.sensitive)
+    }
+
+    /// Checks a file could be attached (exists, is a regular file, is
+    /// readable) without storing it; front ends check every file of a batch
+    /// before attaching any.
+    pub fn check_evidence_file(&self, file: &Path) -> Result<u64> {
+        Vault::check_source(file)
     }
 
     /// Attaches bytes held in memory (a pasted screenshot) under `name`.
@@ -254,6 +258,19 @@ impl Workspace {
         })?;
         Ok(ev)
     }
+}
+
+/// The file's name as recorded: its last component, with characters that
+/// are not valid UTF-8 or are control characters (a newline is legal in a
+/// Linux file name) replaced by U+FFFD so that lists and reports stay intact.
+fn display_name(file: &Path) -> String {
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| file.display().to_string());
+    name.chars()
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect()
 }
 
 fn details(id: i64, ev: &Evidence) -> serde_json::Value {

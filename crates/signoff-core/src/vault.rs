@@ -59,9 +59,8 @@ impl Vault {
         self.root.join("sha256").join(fan).join(sha256)
     }
 
-    /// Streams a file into the vault. `progress(done, total)` is called as
-    /// bytes are copied. The source is only read.
-    pub fn store_file(&self, src: &Path, progress: &mut dyn FnMut(u64, u64)) -> Result<StoredBlob> {
+    /// Checks that `src` is a readable regular file; returns its size.
+    pub fn check_source(src: &Path) -> Result<u64> {
         let bad = |reason: String| Error::Input {
             path: src.to_owned(),
             reason,
@@ -77,11 +76,25 @@ impl Vault {
                 "is not a regular file (a device, socket or pipe)".into()
             ));
         }
-        let file = File::open(src).map_err(|e| bad(describe_read_error(&e)))?;
-        self.store_reader(file, meta.len(), progress)
+        File::open(src).map_err(|e| bad(describe_read_error(&e)))?;
+        Ok(meta.len())
+    }
+
+    /// Streams a file into the vault. `progress(done, total)` is called as
+    /// bytes are copied. The source is only read.
+    pub fn store_file(&self, src: &Path, progress: &mut dyn FnMut(u64, u64)) -> Result<StoredBlob> {
+        let size = Vault::check_source(src)?;
+        let file = File::open(src).map_err(|e| Error::Input {
+            path: src.to_owned(),
+            reason: describe_read_error(&e),
+        })?;
+        self.store_reader(file, size, progress)
             .map_err(|e| match e {
                 Error::Io { source, .. } if source.kind() != ErrorKind::StorageFull => {
-                    bad(format!("could not be stored: {source}"))
+                    Error::Input {
+                        path: src.to_owned(),
+                        reason: format!("could not be stored: {source}"),
+                    }
                 }
                 other => other,
             })

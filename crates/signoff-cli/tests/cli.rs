@@ -1,0 +1,504 @@
+//! Black-box tests of the `signoff` binary: output contracts, bad input,
+//! and tampering detected by `doctor`.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+
+use common::{Sandbox, expect_failure, sha256sum, sqlite3};
+
+const SEED: &str = "../signoff-core/tests/fixtures/seed-SECURITY.md";
+const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+#[test]
+fn run_show_json_lists_items_with_results_and_evidence() {
+    let sb = Sandbox::new();
+    assert_eq!(sb.predeploy_run(), "1", "run new prints the run id");
+    sb.ok(&[
+        "run",
+        "set",
+        "1",
+        "django-version",
+        "--status",
+        "pass",
+        "--note",
+        "pip show: 4.2.24",
+    ]);
+    let file = sb.path("pip show django.txt");
+    std::fs::write(&file, "Name: Django\nVersion: 4.2.24\n").expect("write");
+    sb.ok(&[
+        "evidence",
+        "add",
+        "1",
+        "django-version",
+        file.to_str().expect("utf8"),
+    ]);
+    let v = sb.json(&["run", "show", "1"]);
+    let items = v["items"].as_array().expect("items");
+    assert_eq!(items.len(), 15);
+    let dv = &items[0];
+    assert_eq!(dv["id"], "django-version");
+    assert_eq!(dv["title"], "Django version is 4.2.24 or later");
+    assert_eq!(dv["status"], "pass");
+    assert_eq!(dv["note"], "pip show: 4.2.24");
+    assert_eq!(dv["updatedBy"], "Test Runner");
+    let ev = &dv["evidence"][0];
+    assert_eq!(ev["name"], "pip show django.txt");
+    assert_eq!(ev["size"], 29);
+    assert_eq!(
+        ev["sha256"].as_str(),
+        Some(sha256sum(&file).as_str()),
+        "agrees with sha256sum"
+    );
+    assert_eq!(items[1]["status"], "pending");
+    assert_eq!(v["counts"]["pass"], 1);
+    assert_eq!(v["templateId"], "predeploy");
+}
+
+#[test]
+fn templates_list_show_and_import() {
+    let sb = Sandbox::new();
+    let list = sb.ok(&["template", "list"]);
+    assert!(
+        list.contains("predeploy") && list.contains("incident-response"),
+        "{list}"
+    );
+    let show = sb.ok(&["template", "show", "predeploy"]);
+    assert!(show.contains("Penetration testing completed"), "{show}");
+    assert_eq!(
+        sb.ok(&["template", "import", SEED]).trim(),
+        "security-considerations"
+    );
+    let t = sb.json(&["template", "show", "security-considerations"]);
+    let items = t["section"][0]["item"].as_array().expect("items");
+    assert_eq!(items.len(), 15, "the seed's Security Checklist");
+    assert_eq!(t["section"][0]["title"], "Security Checklist");
+    let again = sb.json(&["template", "import", SEED]);
+    assert_eq!(
+        (again["version"].as_u64(), again["created"].as_bool()),
+        (Some(1), Some(false))
+    );
+    assert_eq!(
+        sb.ok(&[
+            "run",
+            "new",
+            "--template",
+            "security-considerations",
+            "--target",
+            "v2"
+        ])
+        .trim(),
+        "1"
+    );
+}
+
+#[test]
+fn results_waivers_and_notes_from_the_command_line() {
+    let sb = Sandbox::new();
+    sb.predeploy_run();
+    let err = sb.fails(&["run", "set", "1", "https", "--status", "na"]);
+    assert!(err.contains("N/A needs a reason"), "{err}");
+    sb.ok(&[
+        "run",
+        "set",
+        "1",
+        "https",
+        "--status",
+        "na",
+        "--reason",
+        "internal only",
+    ]);
+    sb.ok(&["run", "set", "1", "firewall", "--status", "fail"]);
+    let w = sb.json(&[
+        "run",
+        "waive",
+        "1",
+        "firewall",
+        "--justification",
+        "rules land in 1.4.1",
+        "--expires",
+        "2099-01-31",
+    ]);
+    assert_eq!(w["acceptedBy"], "Test Runner");
+    sb.ok(&[
+        "evidence",
+        "note",
+        "1",
+        "firewall",
+        "Ticket SEC-42 tracks the new rules",
+    ]);
+    sb.ok(&[
+        "evidence",
+        "link",
+        "1",
+        "firewall",
+        "https://tickets.example/SEC-42",
+    ]);
+    let text = sb.ok(&["run", "show", "1"]);
+    assert!(text.contains("waived until 2099-01-31"), "{text}");
+    assert!(text.contains("n/a because: internal only"), "{text}");
+    let runs = sb.json(&["run", "list"]);
+    assert_eq!(runs[0]["counts"]["fail"], 1);
+    assert!(sb.ok(&["doctor"]).contains("OK: no problems found"));
+}
+
+// ---- bad input: each gets a clear, specific message and changes nothing ----
+
+#[test]
+fn bad_evidence_files() {
+    let sb = Sandbox::new();
+    sb.predeploy_run();
+    let missing = sb.path("missing.txt");
+    let err = sb.fails(&[
+        "evidence",
+        "add",
+        "1",
+        "backups",
+        missing.to_str().expect("p"),
+    ]);
+    assert!(err.contains("missing.txt: no such file"), "{err}");
+
+    let err = sb.fails(&[
+        "evidence",
+        "add",
+        "1",
+        "backups",
+        sb.dir.path().to_str().expect("p"),
+    ]);
+    assert!(err.contains("is a directory, not a file"), "{err}");
+
+    // One bad file in a batch: nothing of the batch is attached.
+    let good = sb.path("good.txt");
+    std::fs::write(&good, "ok").expect("write");
+    let err = sb.fails(&[
+        "evidence",
+        "add",
+        "1",
+        "backups",
+        good.to_str().expect("p"),
+        missing.to_str().expect("p"),
+    ]);
+    assert!(err.contains("no such file"), "{err}");
+    assert!(
+        sb.json(&["run", "show", "1"])["items"][8]["evidence"]
+            .as_array()
+            .expect("ev")
+            .is_empty()
+    );
+
+    let secret = sb.path("secret.txt");
+    std::fs::write(&secret, "x").expect("write");
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+    std::fs::set_permissions(sb.dir.path(), std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    // The data directory must be writable by the unprivileged user too.
+    std::fs::set_permissions(&sb.data, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    for f in ["signoff.db", "signoff.db-wal", "signoff.db-shm"] {
+        let _ = std::fs::set_permissions(sb.data.join(f), std::fs::Permissions::from_mode(0o666));
+    }
+    chmod_tree(&sb.data.join("evidence"));
+    let out = sb.unprivileged(&[
+        "evidence",
+        "add",
+        "1",
+        "backups",
+        secret.to_str().expect("p"),
+    ]);
+    let err = expect_failure(out, "unreadable file");
+    assert!(err.contains("secret.txt: permission denied"), "{err}");
+
+    let empty = sb.path("empty.log");
+    std::fs::write(&empty, b"").expect("write");
+    let added = sb.json(&[
+        "evidence",
+        "add",
+        "1",
+        "backups",
+        empty.to_str().expect("p"),
+    ]);
+    assert_eq!(
+        added[0]["sha256"], EMPTY_SHA256,
+        "an empty file is allowed and hashed"
+    );
+    assert_eq!(added[0]["size"], 0);
+
+    // Odd names are kept as given (a newline, which Linux allows, is replaced).
+    for name in [
+        "ünïcödé — spaces & 'quotes'.txt",
+        "-starts-with-dash.txt",
+        "line\nbreak.txt",
+    ] {
+        let p = sb.path(name);
+        std::fs::write(&p, name).expect("write");
+        let added = sb.json(&[
+            "evidence",
+            "add",
+            "1",
+            "backups",
+            "--",
+            p.to_str().expect("p"),
+        ]);
+        assert_eq!(added[0]["name"], name.replace('\n', "\u{fffd}"), "{name:?}");
+    }
+    assert!(sb.ok(&["doctor"]).contains("OK"));
+}
+
+fn chmod_tree(dir: &std::path::Path) {
+    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o777));
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if e.path().is_dir() {
+            chmod_tree(&e.path());
+        }
+    }
+}
+
+#[test]
+fn unknown_ids_and_values() {
+    let sb = Sandbox::new();
+    sb.predeploy_run();
+    let err = sb.fails(&["run", "show", "7"]);
+    assert!(err.contains("run '7' does not exist"), "{err}");
+    let err = sb.fails(&["run", "set", "1", "no-such-item", "--status", "pass"]);
+    assert!(
+        err.contains("item 'no-such-item' does not exist in run 1; its items are: django-version"),
+        "{err}"
+    );
+    let err = sb.fails(&["run", "set", "1", "https", "--status", "passed"]);
+    assert!(
+        err.contains("'passed' is not a status; use one of: pending, pass, fail, na"),
+        "{err}"
+    );
+    let err = sb.fails(&["run", "new", "--template", "nope", "--target", "v1"]);
+    assert!(
+        err.contains(
+            "template 'nope' does not exist; known templates: predeploy, incident-response"
+        ),
+        "{err}"
+    );
+    let err = sb.fails(&["run", "set", "1", "https"]);
+    assert!(err.contains("nothing to change"), "{err}");
+    let out = sb.run(&["run", "show", "abc"]);
+    assert_eq!(out.status.code(), Some(2), "usage errors exit 2");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("'abc' is not a run id"));
+    let out = sb.run(&[
+        "run",
+        "waive",
+        "1",
+        "https",
+        "--justification",
+        "x",
+        "--expires",
+        "31/01/2027",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid value '31/01/2027'"));
+    let json = sb.run(&["run", "show", "7", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json error on stdout");
+    assert_eq!(v["error"]["code"], "not_found");
+}
+
+#[test]
+fn bad_templates() {
+    let sb = Sandbox::new();
+    let notes = sb.path("notes.md");
+    std::fs::write(&notes, "# Notes\n\n- a bullet\n\nno tasks here\n").expect("write");
+    let err = sb.fails(&["template", "import", notes.to_str().expect("p")]);
+    assert!(err.contains("notes.md: no task items found"), "{err}");
+    let latin1 = sb.path("latin1.md");
+    std::fs::write(&latin1, b"# Liste\n- [ ] caf\xe9 ouvert\n").expect("write");
+    let err = sb.fails(&["template", "import", latin1.to_str().expect("p")]);
+    assert!(
+        err.contains("latin1.md: the file is not valid UTF-8 (line 2"),
+        "{err}"
+    );
+    let toml = sb.path("bad.toml");
+    std::fs::write(&toml, "id = \"x\"\nname = \"X\"\n[[section]]\nid = \"s\"\n").expect("write");
+    let err = sb.fails(&["template", "import", toml.to_str().expect("p")]);
+    assert!(
+        err.contains("bad.toml") && err.contains("missing field"),
+        "{err}"
+    );
+    assert!(
+        sb.json(&["template", "list"])
+            .as_array()
+            .expect("list")
+            .len()
+            == 2,
+        "nothing was imported"
+    );
+}
+
+#[test]
+fn a_corrupt_database_is_refused_and_never_overwritten() {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(&sb.data).expect("mkdir");
+    let garbage = b"PK\x03\x04 this is a zip file, not a database ".repeat(64);
+    std::fs::write(sb.db(), &garbage).expect("write");
+    let err = sb.fails(&["run", "list"]);
+    assert!(
+        err.contains("signoff.db is not a Signoff database or is damaged"),
+        "{err}"
+    );
+    assert!(err.contains("left untouched"), "{err}");
+    assert_eq!(
+        std::fs::read(sb.db()).expect("read"),
+        garbage,
+        "the file is unchanged"
+    );
+    assert!(!sb.data.join("signoff.db-wal").exists());
+
+    // A real SQLite file damaged in its middle: refused too, left as it was.
+    let sb = Sandbox::new();
+    sb.predeploy_run();
+    let mut bytes = std::fs::read(sb.db()).expect("read");
+    for b in bytes.iter_mut().skip(100).take(3000) {
+        *b = 0xA5;
+    }
+    std::fs::write(sb.db(), &bytes).expect("write");
+    let _ = std::fs::remove_file(sb.data.join("signoff.db-wal"));
+    let _ = std::fs::remove_file(sb.data.join("signoff.db-shm"));
+    let out = sb.run(&["run", "list"]);
+    let stderr = expect_failure(out, "damaged db");
+    assert!(
+        stderr.contains("damaged") || stderr.contains("malformed"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read(sb.db()).expect("read"),
+        bytes,
+        "the file is unchanged"
+    );
+}
+
+#[test]
+fn a_database_from_a_newer_version_is_refused() {
+    let sb = Sandbox::new();
+    sb.predeploy_run();
+    sqlite3(&sb.db(), "PRAGMA user_version = 42;");
+    let before = std::fs::read(sb.db()).expect("read");
+    let err = sb.fails(&["run", "list"]);
+    assert!(
+        err.contains("written by a newer version of Signoff (schema 42; this build knows up to 1)"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(sb.db()).expect("read"),
+        before,
+        "never altered"
+    );
+}
+
+#[test]
+fn a_read_only_data_directory_is_reported() {
+    let sb = Sandbox::new();
+    sb.predeploy_run();
+    std::fs::set_permissions(&sb.data, std::fs::Permissions::from_mode(0o555)).expect("chmod");
+    let out = sb.unprivileged(&["run", "set", "1", "https", "--status", "pass"]);
+    let err = expect_failure(out, "read-only data dir");
+    assert!(err.contains("is not usable: it is not writable"), "{err}");
+    std::fs::set_permissions(&sb.data, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    assert_eq!(
+        sb.json(&["run", "show", "1"])["counts"]["pending"],
+        15,
+        "nothing changed"
+    );
+}
+
+#[test]
+fn a_locked_database_times_out_with_a_clear_message() {
+    let sb = Sandbox::new();
+    sb.predeploy_run();
+    let mut holder = std::process::Command::new("sqlite3")
+        .arg(sb.db())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("sqlite3");
+    {
+        use std::io::{BufRead, Write};
+        let stdin = holder.stdin.as_mut().expect("stdin");
+        writeln!(
+            stdin,
+            "BEGIN EXCLUSIVE; UPDATE results SET note = 'held' WHERE 0; SELECT 'locked';"
+        )
+        .expect("lock");
+        stdin.flush().expect("flush");
+        let mut line = String::new();
+        std::io::BufReader::new(holder.stdout.as_mut().expect("stdout"))
+            .read_line(&mut line)
+            .expect("ack");
+        assert_eq!(line.trim(), "locked");
+    }
+    let err = sb.fails(&["run", "set", "1", "https", "--status", "pass"]);
+    assert!(
+        err.contains("the database is locked by another Signoff process"),
+        "{err}"
+    );
+    holder.kill().expect("kill holder");
+    let _ = holder.wait();
+    sb.ok(&["run", "set", "1", "https", "--status", "pass"]);
+}
+
+// ---- tampering is found and named ---------------------------------------
+
+#[test]
+fn doctor_names_a_changed_evidence_file() {
+    let sb = Sandbox::new();
+    sb.predeploy_run();
+    let file = sb.path("debug-check.txt");
+    std::fs::write(&file, "DEBUG = False\n".repeat(100)).expect("write");
+    let added = sb.json(&[
+        "evidence",
+        "add",
+        "1",
+        "debug-false",
+        file.to_str().expect("p"),
+    ]);
+    let sha = added[0]["sha256"].as_str().expect("sha").to_owned();
+    assert!(sb.ok(&["doctor"]).contains("OK"));
+
+    let stored = sb.data.join("evidence/sha256").join(&sha[..2]).join(&sha);
+    std::fs::set_permissions(&stored, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let mut bytes = std::fs::read(&stored).expect("read");
+    bytes[700] ^= 0x01;
+    std::fs::write(&stored, &bytes).expect("write");
+
+    let out = sb.run(&["doctor"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "doctor exits non-zero on damage"
+    );
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.contains("evidence 'debug-check.txt' of run 1, item 'debug-false'")
+            && report.contains("its content changed"),
+        "{report}"
+    );
+    let v: serde_json::Value =
+        serde_json::from_slice(&sb.run(&["doctor", "--json"]).stdout).expect("json");
+    assert_eq!(v["problems"][0]["subject"], "run/1/item/debug-false");
+}
+
+#[test]
+fn doctor_names_an_edited_activity_entry() {
+    let sb = Sandbox::new();
+    sb.predeploy_run();
+    sb.ok(&["run", "set", "1", "backups", "--status", "pass"]);
+    sb.ok(&["run", "set", "1", "firewall", "--status", "fail"]);
+    sb.ok(&["run", "set", "1", "https", "--status", "pass"]);
+    sqlite3(
+        &sb.db(),
+        "UPDATE activity SET details = replace(details, 'fail', 'pass') WHERE seq = 3;",
+    );
+    let out = sb.run(&["doctor"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.contains("activity entry #3 (result.set on run/1/item/firewall): its content does not match its hash"),
+        "{report}"
+    );
+
+    sqlite3(&sb.db(), "DELETE FROM activity WHERE seq = 2;");
+    let report = String::from_utf8_lossy(&sb.run(&["doctor"]).stdout).into_owned();
+    assert!(report.contains("entries 2..2 are missing"), "{report}");
+}

@@ -1,0 +1,176 @@
+//! Helpers for black-box tests of the `signoff` binary: a sandbox data
+//! directory, running commands, and running them as an unprivileged user
+//! (tests usually run as root here, and root ignores file permissions).
+
+#![allow(dead_code)]
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_signoff");
+
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+    pub data: PathBuf,
+}
+
+impl Sandbox {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // World-accessible so that an unprivileged user can reach files here.
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777))
+            .expect("chmod");
+        let data = dir.path().join("data");
+        Sandbox { dir, data }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.data.join("signoff.db")
+    }
+
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(BIN);
+        c.arg("--data-dir")
+            .arg(&self.data)
+            .args(["--actor", "Test Runner"])
+            .args(args);
+        c.env_remove("SIGNOFF_DATA_DIR");
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().expect("spawn signoff")
+    }
+
+    /// Runs and expects success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "signoff {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Runs and expects failure with a one-line reason; returns stderr.
+    pub fn fails(&self, args: &[&str]) -> String {
+        expect_failure(self.run(args), &format!("{args:?}"))
+    }
+
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut a = vec!["--json"];
+        a.extend_from_slice(args);
+        serde_json::from_str(&self.ok(&a)).expect("valid JSON on stdout")
+    }
+
+    /// A run of the built-in pre-deployment checklist; returns its id.
+    pub fn predeploy_run(&self) -> String {
+        self.ok(&[
+            "run",
+            "new",
+            "--template",
+            "predeploy",
+            "--target",
+            "v1.4.0",
+            "--env",
+            "production",
+        ])
+        .trim()
+        .to_owned()
+    }
+
+    /// The same command, as an unprivileged user when we are root.
+    pub fn unprivileged(&self, args: &[&str]) -> Output {
+        let mut c = match unprivileged_bin() {
+            Some(bin) => {
+                let mut c = Command::new("setpriv");
+                c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+                    .arg(bin);
+                c
+            }
+            None => Command::new(BIN),
+        };
+        c.arg("--data-dir")
+            .arg(&self.data)
+            .args(["--actor", "Test Runner"])
+            .args(args);
+        c.output().expect("spawn signoff")
+    }
+}
+
+pub fn expect_failure(out: Output, what: &str) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        !out.status.success(),
+        "{what} should fail; stdout: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "{what}: one line on stderr, got: {stderr}"
+    );
+    assert!(stderr.starts_with("signoff: error: "), "{what}: {stderr}");
+    stderr
+}
+
+pub fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// When root, a copy of the binary that user 65534 can execute (the build
+/// directory may not be reachable by other users).
+fn unprivileged_bin() -> Option<&'static Path> {
+    static BIN_COPY: OnceLock<Option<PathBuf>> = OnceLock::new();
+    BIN_COPY
+        .get_or_init(|| {
+            if !is_root() {
+                return None;
+            }
+            let dir = std::env::temp_dir().join(format!("signoff-test-bin-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).expect("bin dir");
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+            let copy = dir.join("signoff");
+            std::fs::copy(BIN, &copy).expect("copy binary");
+            std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+            Some(copy)
+        })
+        .as_deref()
+}
+
+/// SHA-256 of a file by coreutils' `sha256sum`, an independent implementation.
+pub fn sha256sum(path: &Path) -> String {
+    let out = Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .expect("sha256sum");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+pub fn sqlite3(db: &Path, sql: &str) {
+    let out = Command::new("sqlite3")
+        .arg(db)
+        .arg(sql)
+        .output()
+        .expect("the sqlite3 CLI (cargo xtask test installs it)");
+    assert!(
+        out.status.success(),
+        "sqlite3 {sql}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
