@@ -53,10 +53,16 @@ fn importing_the_seed_gives_exactly_the_fifteen_checklist_items() {
     );
 }
 
-/// Each case: a name, the Markdown, and the expected (section, title) pairs.
+/// A Markdown case: its name, the text, and the expected (section, title) pairs.
+type Case = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
 #[test]
 fn markdown_edge_cases() {
-    let cases: &[(&str, &str, &[(&str, &str)])] = &[
+    let cases: &[Case] = &[
         (
             "dash and checked boxes",
             "# T\n## S\n- [ ] A\n- [x] B\n- [X] C\n",

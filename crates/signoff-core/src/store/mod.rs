@@ -509,10 +509,10 @@ impl Tx<'_> {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        if let Some((version, h)) = &latest {
-            if *h == hash {
-                return Ok((*version, false));
-            }
+        if let Some((version, h)) = &latest
+            && *h == hash
+        {
+            return Ok((*version, false));
         }
         let version = latest.map_or(1, |(v, _)| v + 1);
         let mut stored = t.clone();

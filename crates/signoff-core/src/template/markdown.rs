@@ -59,16 +59,15 @@ pub fn from_markdown(text: &str, origin: &str) -> Result<Template> {
             Event::Start(Tag::Heading { .. }) if frames.is_empty() => {
                 heading = Some(String::new());
             }
-            Event::Start(Tag::Paragraph) if frames.is_empty() => {
-                // A paragraph outside any list, under the current heading: the
-                // section's description if the section turns out to have tasks.
-                if !open_section {
-                    if !section_desc.is_empty() {
-                        section_desc.push_str("\n\n");
-                    }
-                    section_desc.push_str(text[range.clone()].trim());
+            // A paragraph outside any list, under the current heading: the
+            // section's description if the section turns out to have tasks.
+            Event::Start(Tag::Paragraph) if frames.is_empty() && !open_section => {
+                if !section_desc.is_empty() {
+                    section_desc.push_str("\n\n");
                 }
+                section_desc.push_str(text[range.clone()].trim());
             }
+            Event::Start(Tag::Paragraph) if frames.is_empty() => {}
             Event::Start(Tag::Item) => frames.push(Frame::new(range)),
             Event::TaskListMarker(_) => {
                 // Reserve the item's place now, so a parent comes before the
@@ -141,10 +140,10 @@ pub fn from_markdown(text: &str, origin: &str) -> Result<Template> {
                 }
             }
             Event::End(TagEnd::Link) => {
-                if let Some(f) = frames.last_mut() {
-                    if let Some((url, label)) = f.link.take() {
-                        f.links.push((label, url));
-                    }
+                if let Some(f) = frames.last_mut()
+                    && let Some((url, label)) = f.link.take()
+                {
+                    f.links.push((label, url));
                 }
             }
             Event::Text(t) | Event::Code(t) | Event::InlineHtml(t) => {
