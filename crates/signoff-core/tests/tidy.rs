@@ -35,8 +35,14 @@ fn sql_lives_in_the_store() {
             continue;
         }
         let text = std::fs::read_to_string(&f).expect("read");
-        assert!(!text.contains("rusqlite"), "{r} uses rusqlite; SQL belongs in store/");
-        assert!(!text.contains("SELECT ") && !text.contains("INSERT INTO"), "{r} holds SQL; move it to store/");
+        assert!(
+            !text.contains("rusqlite"),
+            "{r} uses rusqlite; SQL belongs in store/"
+        );
+        assert!(
+            !text.contains("SELECT ") && !text.contains("INSERT INTO"),
+            "{r} holds SQL; move it to store/"
+        );
     }
 }
 
@@ -44,7 +50,14 @@ fn sql_lives_in_the_store() {
 /// writability probe excepted).
 #[test]
 fn file_writes_live_in_the_vault() {
-    let writers = ["fs::write", "File::create", "fs::rename", "File::options", "OpenOptions", "remove_file"];
+    let writers = [
+        "fs::write",
+        "File::create",
+        "fs::rename",
+        "File::options",
+        "OpenOptions",
+        "remove_file",
+    ];
     for f in sources(&src()) {
         let r = rel(&f);
         if r == "vault.rs" {
@@ -54,7 +67,10 @@ fn file_writes_live_in_the_vault() {
         let code = text.split("#[cfg(test)]").next().unwrap_or("");
         for w in writers {
             let allowed = r == "workspace.rs" && (w == "fs::write" || w == "remove_file");
-            assert!(allowed || !code.contains(w), "{r} uses {w}; files under the data dir are the vault's");
+            assert!(
+                allowed || !code.contains(w),
+                "{r} uses {w}; files under the data dir are the vault's"
+            );
         }
     }
 }
@@ -74,13 +90,23 @@ fn released_migrations_are_unchanged() {
     files.sort();
     for line in listed.lines().filter(|l| !l.trim().is_empty()) {
         let (hash, name) = line.split_once("  ").expect("sha256sum format");
-        let text = std::fs::read(dir.join(name)).unwrap_or_else(|_| panic!("released migration {name} was deleted"));
+        let text = std::fs::read(dir.join(name))
+            .unwrap_or_else(|_| panic!("released migration {name} was deleted"));
         let actual = format!("{:x}", Sha256::digest(&text));
-        assert_eq!(actual, hash, "released migration {name} was edited; add a new migration instead");
+        assert_eq!(
+            actual, hash,
+            "released migration {name} was edited; add a new migration instead"
+        );
     }
     for (i, name) in files.iter().enumerate() {
-        assert!(name.starts_with(&format!("{:04}_", i + 1)), "migrations are numbered 0001_, 0002_, ... in order: {name}");
+        assert!(
+            name.starts_with(&format!("{:04}_", i + 1)),
+            "migrations are numbered 0001_, 0002_, ... in order: {name}"
+        );
         let text = std::fs::read_to_string(dir.join(name)).expect("read");
-        assert!(text.starts_with("-- "), "{name} must open with a comment saying why it exists");
+        assert!(
+            text.starts_with("-- "),
+            "{name} must open with a comment saying why it exists"
+        );
     }
 }
