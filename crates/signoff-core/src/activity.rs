@@ -31,6 +31,7 @@ pub fn entry_hash(
 
 /// A break in the chain, naming the entry where it shows.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ChainBreak {
     pub seq: i64,

@@ -10,6 +10,7 @@ use crate::error::Result;
 use crate::workspace::Workspace;
 
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct DoctorReport {
     /// True when no problem was found.
@@ -22,6 +23,7 @@ pub struct DoctorReport {
 }
 
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Problem {
     /// `database`, `evidence` or `activity`.

@@ -164,6 +164,22 @@ impl Workspace {
         })
     }
 
+    /// The bytes of a file evidence (for previews), if at most `max` bytes.
+    pub fn evidence_content(&self, evidence: i64, max: u64) -> Result<(Evidence, Vec<u8>)> {
+        let (_, _, ev, _) = self
+            .store
+            .evidence_by_id(evidence)?
+            .ok_or_else(|| Error::not_found("evidence", evidence))?;
+        if ev.kind != EvidenceKind::File {
+            return Err(Error::Invalid(format!(
+                "evidence {evidence} is a {}, not a file",
+                ev.kind.as_str()
+            )));
+        }
+        let bytes = self.vault.read(&ev.sha256, max)?;
+        Ok((ev, bytes))
+    }
+
     fn observed_on(&self, opts: &EvidenceOptions) -> Result<NaiveDate> {
         let today = self.today();
         match opts.observed_on {

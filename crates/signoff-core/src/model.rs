@@ -10,6 +10,7 @@ use crate::template::{EvidenceRule, Template};
 
 /// Who does something. Never empty; recorded on every change.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(transparent)]
 pub struct Actor(String);
 
@@ -31,6 +32,7 @@ impl Actor {
 
 /// The result of one item in a run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     #[default]
@@ -74,6 +76,7 @@ impl std::str::FromStr for Status {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum RunState {
     Open,
@@ -82,6 +85,7 @@ pub enum RunState {
 
 /// Counts of item results in a run.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Counts {
     pub total: u32,
@@ -105,6 +109,7 @@ impl Counts {
 
 /// A run as listed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct RunSummary {
     pub id: i64,
@@ -122,6 +127,7 @@ pub struct RunSummary {
 
 /// A run with its frozen template and every item's result.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct RunDetail {
     #[serde(flatten)]
@@ -133,6 +139,7 @@ pub struct RunDetail {
 
 /// One item of a run: what the template says, and what was recorded.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct RunItem {
     pub id: String,
@@ -151,6 +158,7 @@ pub struct RunItem {
 
 /// An item's recorded result, without the template's text.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ItemResult {
     pub item_id: String,
@@ -163,6 +171,7 @@ pub struct ItemResult {
 
 /// Accepted risk on a failed item.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Waiver {
     pub justification: String,
@@ -173,6 +182,7 @@ pub struct Waiver {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum EvidenceKind {
     File,
@@ -192,6 +202,7 @@ impl EvidenceKind {
 
 /// One piece of evidence attached to an item.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Evidence {
     pub id: i64,
@@ -212,6 +223,7 @@ pub struct Evidence {
 
 /// One entry of the hash-chained activity log.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ActivityEntry {
     pub seq: i64,
@@ -227,6 +239,7 @@ pub struct ActivityEntry {
 
 /// A template as listed: built in, or imported (with its stored version).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct TemplateSummary {
     pub id: String,

@@ -218,6 +218,12 @@ impl Workspace {
         Ok(waiver)
     }
 
+    /// A counter that grows with every change to the workspace (the newest
+    /// activity entry's number): front ends poll it to refresh their view.
+    pub fn change_counter(&self) -> Result<i64> {
+        self.store.activity_head()
+    }
+
     /// The whole activity log, oldest first.
     pub fn list_activity(&self) -> Result<Vec<ActivityEntry>> {
         self.store.activity()

@@ -15,6 +15,7 @@ pub const MAX_TEMPLATE_BYTES: u64 = 4 << 20;
 
 /// The outcome of an import.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Imported {
     #[serde(flatten)]

@@ -163,6 +163,20 @@ impl Vault {
         Ok(StoredBlob { sha256, size, head })
     }
 
+    /// Reads a stored blob whole, refusing blobs over `max` bytes.
+    pub fn read(&self, sha256: &str, max: u64) -> Result<Vec<u8>> {
+        let path = self.path_of(sha256);
+        let size = fs::metadata(&path)
+            .map_err(|e| Error::io(format!("reading stored evidence {sha256}"), e))?
+            .len();
+        if size > max {
+            return Err(Error::Invalid(format!(
+                "the evidence is {size} bytes; previews are limited to {max} bytes"
+            )));
+        }
+        fs::read(&path).map_err(|e| Error::io(format!("reading stored evidence {sha256}"), e))
+    }
+
     /// Re-reads a stored blob; returns a description of what is wrong with
     /// it, or `None` if its bytes still hash to `sha256` and `size`.
     pub fn check(&self, sha256: &str, size: u64) -> Option<String> {

@@ -72,6 +72,11 @@ impl Workspace {
         stamp(self.clock.now())
     }
 
+    /// The current time for use in generated file names ("2026-11-28 09.30.00 UTC").
+    pub fn name_stamp(&self) -> String {
+        self.clock.now().format("%Y-%m-%d %H.%M.%S UTC").to_string()
+    }
+
     pub(crate) fn today(&self) -> chrono::NaiveDate {
         self.clock.now().date_naive()
     }

@@ -413,6 +413,17 @@ impl Store {
         Ok(out)
     }
 
+    /// The sequence number of the newest activity entry (0 when empty). Every
+    /// change appends an entry, so this tells front ends whether anything
+    /// changed since they last looked (another window, the CLI).
+    pub fn activity_head(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT COALESCE(MAX(seq), 0) FROM activity", [], |r| {
+                r.get(0)
+            })?)
+    }
+
     /// The whole activity log, oldest first.
     pub fn activity(&self) -> Result<Vec<ActivityEntry>> {
         self.activity_where("1 = 1", [])

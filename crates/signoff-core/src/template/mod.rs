@@ -20,6 +20,7 @@ pub const FORMAT: u32 = 1;
 
 /// A checklist definition: sections of items.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct Template {
     /// Format version of the file (see [`FORMAT`]).
@@ -46,6 +47,7 @@ fn format_default() -> u32 {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct Section {
     pub id: String,
@@ -58,6 +60,7 @@ pub struct Section {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct Item {
     /// Unique within the template; results and evidence refer to it.
@@ -76,6 +79,7 @@ pub struct Item {
 
 /// Whether an item needs evidence before its run can be signed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum EvidenceRule {
     Required,
@@ -85,6 +89,7 @@ pub enum EvidenceRule {
 
 /// An automated check attached to an item.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Check {
     /// Run a command; the item passes when it exits with `expect_exit` and,
@@ -186,6 +191,7 @@ impl Template {
     /// the same text yields the same hash.
     pub fn content_hash(&self) -> String {
         #[derive(Serialize)]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
         struct Content<'a> {
             format: u32,
             id: &'a str,

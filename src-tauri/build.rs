@@ -1,0 +1,32 @@
+//! Declares every app command, so each gets its own `allow-…`/`deny-…`
+//! permission that `capabilities/` must grant explicitly (without this
+//! Tauri allows every command to every window).
+
+const COMMANDS: &[&str] = &[
+    "app_status",
+    "list_templates",
+    "show_template",
+    "pick_template_file",
+    "import_template",
+    "new_run",
+    "list_runs",
+    "show_run",
+    "set_result",
+    "waive_item",
+    "add_evidence_files",
+    "add_evidence_dropped",
+    "add_evidence_bytes",
+    "add_evidence_note",
+    "add_evidence_link",
+    "remove_evidence",
+    "evidence_content",
+    "workspace_version",
+    "run_doctor",
+    "close_window",
+];
+
+fn main() {
+    let attributes = tauri_build::Attributes::new()
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    tauri_build::try_build(attributes).expect("tauri-build failed");
+}

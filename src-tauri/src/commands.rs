@@ -1,0 +1,411 @@
+//! The app's commands: each reads state, calls one core function, maps the
+//! error. Named like the core function they call. All run off the main
+//! thread (`async`), so the window never freezes; long imports use their
+//! own workspace handle on a blocking thread and report progress as events.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use signoff_core::doctor::DoctorReport;
+use signoff_core::evidence::EvidenceOptions;
+use signoff_core::runs::ResultChange;
+use signoff_core::template::Template;
+use signoff_core::templates::Imported;
+use signoff_core::{Evidence, ItemResult, RunDetail, RunSummary, Status, TemplateSummary, Waiver};
+use tauri::{AppHandle, Emitter, Manager, State, WebviewWindow};
+use tauri_plugin_dialog::DialogExt;
+
+use crate::ipc::{AppStatus, EVENT_PROGRESS, EvidenceProgress, IpcError, TemplatePreview};
+use crate::state::AppState;
+
+type Res<T> = Result<T, IpcError>;
+
+/// Image previews larger than this are not sent to the webview.
+const MAX_PREVIEW_BYTES: u64 = 25 << 20;
+
+#[tauri::command]
+pub async fn app_status(state: State<'_, AppState>) -> Res<AppStatus> {
+    Ok(AppStatus {
+        data_dir: state.data_dir.display().to_string(),
+        actor: state.actor.as_str().to_owned(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        error: state.open_error(),
+    })
+}
+
+#[tauri::command]
+pub async fn list_templates(state: State<'_, AppState>) -> Res<Vec<TemplateSummary>> {
+    state.with(|ws| ws.list_templates())
+}
+
+#[tauri::command]
+pub async fn show_template(state: State<'_, AppState>, reference: String) -> Res<Template> {
+    state.with(|ws| ws.show_template(&reference))
+}
+
+/// Opens the native file dialog (in Rust) and previews the chosen
+/// checklist. `None` when the dialog is cancelled.
+#[tauri::command]
+pub async fn pick_template_file(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Res<Option<TemplatePreview>> {
+    let picked = match scripted_pick() {
+        Some(paths) => paths.into_iter().next(),
+        None => app
+            .dialog()
+            .file()
+            .set_title("Import a checklist")
+            .add_filter(
+                "Checklists (Markdown, TOML)",
+                &["md", "markdown", "txt", "toml"],
+            )
+            .blocking_pick_file()
+            .and_then(|p| p.into_path().ok()),
+    };
+    let Some(path) = picked else {
+        return Ok(None);
+    };
+    preview(&state, path).map(Some)
+}
+
+pub(crate) fn preview(state: &AppState, path: PathBuf) -> Res<TemplatePreview> {
+    let template = state.with(|ws| ws.preview_template(&path))?;
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let token = state.remember(vec![path]);
+    Ok(TemplatePreview {
+        token,
+        file_name,
+        template,
+    })
+}
+
+#[tauri::command]
+pub async fn import_template(state: State<'_, AppState>, token: String) -> Res<Imported> {
+    let paths = state.take(&token)?;
+    let path = paths
+        .first()
+        .ok_or_else(|| IpcError::new("expired", "no file behind this token"))?;
+    let actor = state.actor.clone();
+    state.with(|ws| ws.import_template(&actor, path))
+}
+
+#[tauri::command]
+pub async fn new_run(
+    state: State<'_, AppState>,
+    template: String,
+    target: String,
+    environment: String,
+) -> Res<RunSummary> {
+    let actor = state.actor.clone();
+    state.with(|ws| ws.new_run(&actor, &template, &target, &environment))
+}
+
+#[tauri::command]
+pub async fn list_runs(state: State<'_, AppState>) -> Res<Vec<RunSummary>> {
+    state.with(|ws| ws.list_runs())
+}
+
+#[tauri::command]
+pub async fn show_run(state: State<'_, AppState>, run: i64) -> Res<RunDetail> {
+    state.with(|ws| ws.show_run(run))
+}
+
+#[tauri::command]
+pub async fn set_result(
+    state: State<'_, AppState>,
+    run: i64,
+    item: String,
+    status: Option<Status>,
+    note: Option<String>,
+    reason: Option<String>,
+) -> Res<ItemResult> {
+    let actor = state.actor.clone();
+    let change = ResultChange {
+        status,
+        note: note.as_deref(),
+        reason: reason.as_deref(),
+    };
+    state.with(|ws| ws.set_result(&actor, run, &item, change))
+}
+
+#[tauri::command]
+pub async fn waive_item(
+    state: State<'_, AppState>,
+    run: i64,
+    item: String,
+    justification: String,
+    accepted_by: Option<String>,
+    expires_on: NaiveDate,
+) -> Res<Waiver> {
+    let actor = state.actor.clone();
+    state.with(|ws| {
+        ws.waive_item(
+            &actor,
+            run,
+            &item,
+            &justification,
+            accepted_by.as_deref(),
+            expires_on,
+        )
+    })
+}
+
+/// Opens the native multi-file dialog (in Rust) and attaches the chosen
+/// files. An empty list when the dialog is cancelled.
+#[tauri::command]
+pub async fn add_evidence_files(
+    app: AppHandle,
+    run: i64,
+    item: String,
+    sensitive: bool,
+    observed_on: Option<NaiveDate>,
+) -> Res<Vec<Evidence>> {
+    let paths: Vec<PathBuf> = match scripted_pick() {
+        Some(paths) => paths,
+        None => app
+            .dialog()
+            .file()
+            .set_title("Attach evidence")
+            .blocking_pick_files()
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|p| p.into_path().ok())
+            .collect(),
+    };
+    attach(
+        app,
+        run,
+        item,
+        paths,
+        EvidenceOptions {
+            observed_on,
+            sensitive,
+        },
+    )
+    .await
+}
+
+/// Attaches files dropped on the window (see the `files-dropped` event).
+#[tauri::command]
+pub async fn add_evidence_dropped(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    token: String,
+    run: i64,
+    item: String,
+    sensitive: bool,
+    observed_on: Option<NaiveDate>,
+) -> Res<Vec<Evidence>> {
+    let paths = state.take(&token)?;
+    attach(
+        app,
+        run,
+        item,
+        paths,
+        EvidenceOptions {
+            observed_on,
+            sensitive,
+        },
+    )
+    .await
+}
+
+/// Checks every file, then imports them one by one on a blocking thread
+/// with a workspace handle of its own, emitting `evidence-progress`.
+pub(crate) async fn attach(
+    app: AppHandle,
+    run: i64,
+    item: String,
+    paths: Vec<PathBuf>,
+    opts: EvidenceOptions,
+) -> Res<Vec<Evidence>> {
+    if paths.is_empty() {
+        return Ok(Vec::new());
+    }
+    let state = app.state::<AppState>();
+    let actor = state.actor.clone();
+    let mut ws = state.open_another()?;
+    let task = tauri::async_runtime::spawn_blocking(move || {
+        for p in &paths {
+            ws.check_evidence_file(p)?;
+        }
+        let count = paths.len() as u32;
+        let mut added = Vec::new();
+        for (i, path) in paths.iter().enumerate() {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let mut last = std::time::Instant::now() - std::time::Duration::from_secs(1);
+            let mut progress = |done: u64, total: u64| {
+                if last.elapsed().as_millis() >= 100 || done == total {
+                    last = std::time::Instant::now();
+                    let _ = app.emit(
+                        EVENT_PROGRESS,
+                        EvidenceProgress {
+                            name: name.clone(),
+                            index: i as u32 + 1,
+                            count,
+                            done,
+                            total,
+                        },
+                    );
+                }
+            };
+            added.push(ws.add_evidence_file(&actor, run, &item, path, &opts, &mut progress)?);
+        }
+        Ok::<_, signoff_core::Error>(added)
+    });
+    task.await
+        .map_err(|e| IpcError::new("internal", format!("the import stopped unexpectedly: {e}")))?
+        .map_err(IpcError::from)
+}
+
+/// Attaches bytes sent as the raw request body (a pasted screenshot).
+/// Headers: `x-run`, `x-item`, `x-media-type`, `x-sensitive`.
+#[tauri::command]
+pub async fn add_evidence_bytes(
+    state: State<'_, AppState>,
+    request: tauri::ipc::Request<'_>,
+) -> Res<Evidence> {
+    let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
+        return Err(IpcError::new(
+            "invalid_input",
+            "expected the image bytes as the request body",
+        ));
+    };
+    let header = |name: &str| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .ok_or_else(|| IpcError::new("invalid_input", format!("missing header {name}")))
+    };
+    let run: i64 = header("x-run")?
+        .parse()
+        .map_err(|_| IpcError::new("invalid_input", "x-run must be a run id"))?;
+    let item = header("x-item")?;
+    let media = header("x-media-type").unwrap_or_else(|_| "image/png".into());
+    let sensitive = header("x-sensitive").is_ok_and(|v| v == "true");
+    let ext = match media.as_str() {
+        "image/jpeg" => "jpg",
+        "image/gif" => "gif",
+        "image/webp" => "webp",
+        _ => "png",
+    };
+    let actor = state.actor.clone();
+    state.with(|ws| {
+        let name = format!("Pasted screenshot {}.{ext}", ws.name_stamp());
+        ws.add_evidence_bytes(
+            &actor,
+            run,
+            &item,
+            &name,
+            bytes,
+            &EvidenceOptions {
+                observed_on: None,
+                sensitive,
+            },
+        )
+    })
+}
+
+#[tauri::command]
+pub async fn add_evidence_note(
+    state: State<'_, AppState>,
+    run: i64,
+    item: String,
+    text: String,
+) -> Res<Evidence> {
+    let actor = state.actor.clone();
+    state.with(|ws| ws.add_evidence_note(&actor, run, &item, &text, &EvidenceOptions::default()))
+}
+
+#[tauri::command]
+pub async fn add_evidence_link(
+    state: State<'_, AppState>,
+    run: i64,
+    item: String,
+    url: String,
+    label: Option<String>,
+) -> Res<Evidence> {
+    let actor = state.actor.clone();
+    state.with(|ws| {
+        ws.add_evidence_link(
+            &actor,
+            run,
+            &item,
+            &url,
+            label.as_deref(),
+            &EvidenceOptions::default(),
+        )
+    })
+}
+
+#[tauri::command]
+pub async fn remove_evidence(state: State<'_, AppState>, evidence: i64) -> Res<()> {
+    let actor = state.actor.clone();
+    state.with(|ws| ws.remove_evidence(&actor, evidence))
+}
+
+/// The bytes of an image evidence, for its thumbnail (raw response).
+#[tauri::command]
+pub async fn evidence_content(
+    state: State<'_, AppState>,
+    evidence: i64,
+) -> Res<tauri::ipc::Response> {
+    let (ev, bytes) = state.with(|ws| ws.evidence_content(evidence, MAX_PREVIEW_BYTES))?;
+    if !ev.media_type.starts_with("image/") || ev.media_type == "image/svg+xml" {
+        return Err(IpcError::new(
+            "invalid_input",
+            "only raster images are previewed",
+        ));
+    }
+    Ok(tauri::ipc::Response::new(bytes))
+}
+
+/// Grows with every change to the workspace; the UI polls it to refresh
+/// when the CLI or another window changed something.
+#[tauri::command]
+pub async fn workspace_version(state: State<'_, AppState>) -> Res<i64> {
+    state.with(|ws| ws.change_counter())
+}
+
+#[tauri::command]
+pub async fn run_doctor(state: State<'_, AppState>) -> Res<DoctorReport> {
+    state.with(|ws| ws.run_doctor())
+}
+
+/// Closes the window once the UI has saved what it was holding.
+#[tauri::command]
+pub async fn close_window(window: WebviewWindow) -> Res<()> {
+    window
+        .destroy()
+        .map_err(|e| IpcError::new("internal", e.to_string()))
+}
+
+/// End-to-end test builds (feature `e2e`) only: WebDriver cannot drive a
+/// native dialog, so when `SIGNOFF_E2E_PICKS` names a file, the dialog is
+/// replaced by the paths listed in it (one per line; empty = cancelled).
+/// Release builds always show the real dialog.
+#[cfg(feature = "e2e")]
+fn scripted_pick() -> Option<Vec<PathBuf>> {
+    let list = std::env::var_os("SIGNOFF_E2E_PICKS")?;
+    let text = std::fs::read_to_string(list).ok()?;
+    Some(
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(PathBuf::from)
+            .collect(),
+    )
+}
+
+#[cfg(not(feature = "e2e"))]
+fn scripted_pick() -> Option<Vec<PathBuf>> {
+    None
+}

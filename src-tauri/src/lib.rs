@@ -1,0 +1,92 @@
+//! The Signoff desktop app: a Tauri shell over `signoff_core`. This crate
+//! holds no business rules: `commands` are thin wrappers, `state` keeps the
+//! workspace and the paths the webview must not see, and the window events
+//! below route native drops and closing through Rust.
+
+#![forbid(unsafe_code)]
+
+mod commands;
+pub mod ipc;
+mod state;
+
+#[cfg(test)]
+mod bindings;
+
+use tauri::{DragDropEvent, Emitter, Manager, WindowEvent};
+
+use crate::ipc::{DroppedFiles, EVENT_CLOSE_REQUESTED, EVENT_DRAG_STATE, EVENT_DROPPED};
+use crate::state::AppState;
+
+/// How long the UI gets to save pending edits when the window closes.
+const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
+
+pub fn run() {
+    tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .setup(|app| {
+            app.manage(AppState::open());
+            Ok(())
+        })
+        .on_window_event(|window, event| match event {
+            // Ask the UI to flush its debounced saves; it calls
+            // `close_window` when done. If it does not answer, close anyway.
+            WindowEvent::CloseRequested { api, .. } => {
+                api.prevent_close();
+                let _ = window.emit(EVENT_CLOSE_REQUESTED, ());
+                let w = window.clone();
+                std::thread::spawn(move || {
+                    std::thread::sleep(CLOSE_GRACE);
+                    let _ = w.destroy();
+                });
+            }
+            WindowEvent::DragDrop(DragDropEvent::Enter { .. }) => {
+                let _ = window.emit(EVENT_DRAG_STATE, true);
+            }
+            WindowEvent::DragDrop(DragDropEvent::Leave) => {
+                let _ = window.emit(EVENT_DRAG_STATE, false);
+            }
+            WindowEvent::DragDrop(DragDropEvent::Drop { paths, .. }) if !paths.is_empty() => {
+                let _ = window.emit(EVENT_DRAG_STATE, false);
+                let names = paths
+                    .iter()
+                    .map(|p| {
+                        p.file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default()
+                    })
+                    .collect();
+                let state = window.state::<AppState>();
+                let token = state.remember(paths.clone());
+                let _ = window.emit(EVENT_DROPPED, DroppedFiles { token, names });
+            }
+            _ => {}
+        })
+        .invoke_handler(handler())
+        .run(tauri::generate_context!())
+        .expect("error while running Signoff");
+}
+
+fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        commands::app_status,
+        commands::list_templates,
+        commands::show_template,
+        commands::pick_template_file,
+        commands::import_template,
+        commands::new_run,
+        commands::list_runs,
+        commands::show_run,
+        commands::set_result,
+        commands::waive_item,
+        commands::add_evidence_files,
+        commands::add_evidence_dropped,
+        commands::add_evidence_bytes,
+        commands::add_evidence_note,
+        commands::add_evidence_link,
+        commands::remove_evidence,
+        commands::evidence_content,
+        commands::workspace_version,
+        commands::run_doctor,
+        commands::close_window,
+    ]
+}

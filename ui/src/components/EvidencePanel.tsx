@@ -1,0 +1,182 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+
+import { humanSize, shortHash } from '../format';
+import * as ipc from '../ipc';
+import type { Evidence, EvidenceProgress, RunItem } from '../ipc';
+import { toast, tracked } from '../store';
+
+type Props = { runId: number; item: RunItem; onChange: () => void };
+
+/** Evidence of the current item: attach (dialog, drop, paste), notes, links. */
+export function EvidencePanel({ runId, item, onChange }: Props) {
+  const [sensitive, setSensitive] = useState(false);
+  const [progress, setProgress] = useState<EvidenceProgress | null>(null);
+  const [dragging, setDragging] = useState(false);
+  const [form, setForm] = useState<'note' | 'link' | null>(null);
+  const [text, setText] = useState('');
+  const [label, setLabel] = useState('');
+  const [busy, setBusy] = useState(false);
+  const itemRef = useRef(item.id);
+  itemRef.current = item.id;
+  const sensitiveRef = useRef(sensitive);
+  sensitiveRef.current = sensitive;
+
+  const run = async (work: () => Promise<unknown>, done?: string) => {
+    setBusy(true);
+    try {
+      await tracked(work);
+      if (done) toast(done);
+      onChange();
+    } catch (e) {
+      toast((e as Error).message, 'error');
+    } finally {
+      setBusy(false);
+      setProgress(null);
+    }
+  };
+
+  const attach = () =>
+    run(async () => {
+      const added = await ipc.addEvidenceFiles(runId, item.id, sensitive);
+      if (added.length) toast(`Attached ${added.map((a) => a.name).join(', ')}`);
+    });
+
+  useEffect(() => {
+    const subs = [
+      ipc.onProgress(setProgress),
+      ipc.onDragState(setDragging),
+      ipc.onDropped((d) =>
+        run(async () => {
+          const added = await ipc.addEvidenceDropped(d.token, runId, itemRef.current, sensitiveRef.current);
+          toast(`Attached ${added.map((a) => a.name).join(', ')}`);
+        }),
+      ),
+    ];
+    const onPaste = (e: ClipboardEvent) => {
+      const file = [...(e.clipboardData?.items ?? [])].find((i) => i.kind === 'file' && i.type.startsWith('image/'))?.getAsFile();
+      if (!file) return;
+      e.preventDefault();
+      void run(async () => {
+        const bytes = new Uint8Array(await file.arrayBuffer());
+        const ev = await ipc.addEvidenceBytes(runId, itemRef.current, bytes, file.type, sensitiveRef.current);
+        toast(`Pasted screenshot attached (${humanSize(ev.size)})`);
+      });
+    };
+    const onKey = (e: KeyboardEvent) => {
+      const el = e.target as HTMLElement;
+      if (e.key === 'a' && !e.ctrlKey && !e.metaKey && !e.altKey && !['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName)) {
+        e.preventDefault();
+        void attach();
+      }
+    };
+    document.addEventListener('paste', onPaste);
+    window.addEventListener('keydown', onKey);
+    return () => {
+      subs.forEach((s) => void s.then((un) => un()));
+      document.removeEventListener('paste', onPaste);
+      window.removeEventListener('keydown', onKey);
+    };
+  }, [runId, item.id, sensitive]);
+
+  const submitForm = (e: Event) => {
+    e.preventDefault();
+    const t = text.trim();
+    if (!t) return;
+    void run(
+      () => (form === 'note' ? ipc.addEvidenceNote(runId, item.id, t) : ipc.addEvidenceLink(runId, item.id, t, label.trim() || null)),
+      form === 'note' ? 'Note added' : 'Link added',
+    ).then(() => {
+      setForm(null);
+      setText('');
+      setLabel('');
+    });
+  };
+
+  return (
+    <aside class="evidence" aria-labelledby="ev-h" data-testid="evidence-panel">
+      <div class="evidence-head">
+        <h2 id="ev-h">Evidence <span class="muted small">({item.evidence.length})</span></h2>
+      </div>
+      <div class="evidence-actions">
+        <button class="btn" onClick={attach} disabled={busy} data-testid="attach-files">Attach files… <kbd aria-hidden="true">A</kbd></button>
+        <button class="btn subtle" onClick={() => setForm(form === 'note' ? null : 'note')}>Add note</button>
+        <button class="btn subtle" onClick={() => setForm(form === 'link' ? null : 'link')}>Add link</button>
+      </div>
+      <label class="check small">
+        <input type="checkbox" checked={sensitive} onChange={(e) => setSensitive((e.target as HTMLInputElement).checked)} />
+        New evidence is sensitive (reports list it by hash only)
+      </label>
+      {form && (
+        <form class="form compact" onSubmit={submitForm}>
+          {form === 'note' ? (
+            <label class="field"><span>Note</span>
+              <textarea rows={3} value={text} onInput={(e) => setText((e.target as HTMLTextAreaElement).value)} />
+            </label>
+          ) : (
+            <>
+              <label class="field"><span>URL</span>
+                <input type="url" placeholder="https://…" value={text} onInput={(e) => setText((e.target as HTMLInputElement).value)} />
+              </label>
+              <label class="field"><span>Label (optional)</span>
+                <input value={label} onInput={(e) => setLabel((e.target as HTMLInputElement).value)} />
+              </label>
+            </>
+          )}
+          <div class="actions">
+            <button type="button" class="btn" onClick={() => setForm(null)}>Cancel</button>
+            <button type="submit" class="btn primary" disabled={!text.trim() || busy}>Add</button>
+          </div>
+        </form>
+      )}
+      {progress && (
+        <div class="attach-progress" aria-live="polite">
+          <div class="small">Attaching {progress.name} ({progress.index}/{progress.count}): {humanSize(progress.done)} of {humanSize(progress.total)}</div>
+          <progress max={progress.total} value={progress.done} aria-label={`Copying ${progress.name}`} />
+        </div>
+      )}
+      {item.evidence.length === 0 ? (
+        <p class="muted small drop-hint">No evidence yet. Attach files, drop them on the window, or paste a screenshot.</p>
+      ) : (
+        <ul class="evidence-list">
+          {item.evidence.map((e) => (
+            <EvidenceRow key={e.id} ev={e} onRemove={() => run(() => ipc.removeEvidence(e.id), `Removed ${e.name}`)} />
+          ))}
+        </ul>
+      )}
+      {dragging && (
+        <div class="drop-overlay" aria-hidden="true">
+          <div>Drop to attach to “{item.title}”</div>
+        </div>
+      )}
+    </aside>
+  );
+}
+
+function EvidenceRow({ ev, onRemove }: { ev: Evidence; onRemove: () => void }) {
+  const [thumb, setThumb] = useState<string | null>(null);
+  useEffect(() => {
+    if (ev.kind !== 'file' || !/^image\/(png|jpeg|gif|webp)$/.test(ev.mediaType)) return;
+    let url: string | null = null;
+    ipc.evidenceImageUrl(ev.id, ev.mediaType).then((u) => setThumb((url = u)), () => undefined);
+    return () => {
+      if (url) URL.revokeObjectURL(url);
+    };
+  }, [ev.id]);
+  const icon = ev.kind === 'note' ? '✎' : ev.kind === 'link' ? '↗' : '▤';
+  return (
+    <li class="evidence-row" data-evidence={ev.id} data-kind={ev.kind}>
+      {thumb ? <img class="thumb" src={thumb} alt={`Preview of ${ev.name}`} /> : <span class="ev-icon" aria-hidden="true">{icon}</span>}
+      <div class="ev-body">
+        <div class="ev-name" title={ev.name}>{ev.kind === 'link' ? ev.text : ev.name}</div>
+        {ev.kind === 'note' && ev.text !== ev.name && <div class="ev-text">{ev.text}</div>}
+        <div class="ev-meta small muted">
+          {ev.kind === 'file' && <span>{humanSize(ev.size)} · </span>}
+          <span>observed {ev.observedOn}</span>
+          <span> · <code title={ev.sha256}>{shortHash(ev.sha256)}</code></span>
+          {ev.sensitive && <span class="tag">sensitive</span>}
+        </div>
+      </div>
+      <button class="icon-btn" onClick={onRemove} aria-label={`Remove ${ev.name}`} title="Remove from this item">×</button>
+    </li>
+  );
+}

@@ -1,0 +1,111 @@
+// The only module that talks to Rust. Every command is a typed function;
+// every failure is an `IpcFailure` with a stable `code` to branch on.
+import { invoke } from '@tauri-apps/api/core';
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+
+import type { AppStatus } from './bindings/AppStatus';
+import type { DoctorReport } from './bindings/DoctorReport';
+import type { DroppedFiles } from './bindings/DroppedFiles';
+import type { Evidence } from './bindings/Evidence';
+import type { EvidenceProgress } from './bindings/EvidenceProgress';
+import type { Imported } from './bindings/Imported';
+import type { IpcError } from './bindings/IpcError';
+import type { ItemResult } from './bindings/ItemResult';
+import type { RunDetail } from './bindings/RunDetail';
+import type { RunSummary } from './bindings/RunSummary';
+import type { Status } from './bindings/Status';
+import type { Template } from './bindings/Template';
+import type { TemplatePreview } from './bindings/TemplatePreview';
+import type { TemplateSummary } from './bindings/TemplateSummary';
+import type { Waiver } from './bindings/Waiver';
+
+export type {
+  AppStatus, DoctorReport, DroppedFiles, Evidence, EvidenceProgress, Imported, ItemResult,
+  RunDetail, RunSummary, Status, Template, TemplatePreview, TemplateSummary, Waiver,
+};
+export type { RunItem } from './bindings/RunItem';
+
+/** A failed command: `code` is stable (see signoff_core::Error::code). */
+export class IpcFailure extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    const err = e as Partial<IpcError> | string;
+    if (typeof err === 'object' && err && typeof err.code === 'string') {
+      throw new IpcFailure(err.code, err.message ?? err.code);
+    }
+    throw new IpcFailure('internal', String(e));
+  }
+}
+
+export const appStatus = () => call<AppStatus>('app_status');
+export const listTemplates = () => call<TemplateSummary[]>('list_templates');
+export const showTemplate = (reference: string) => call<Template>('show_template', { reference });
+export const pickTemplateFile = () => call<TemplatePreview | null>('pick_template_file');
+export const importTemplate = (token: string) => call<Imported>('import_template', { token });
+export const newRun = (template: string, target: string, environment: string) =>
+  call<RunSummary>('new_run', { template, target, environment });
+export const listRuns = () => call<RunSummary[]>('list_runs');
+export const showRun = (run: number) => call<RunDetail>('show_run', { run });
+export const setResult = (
+  run: number,
+  item: string,
+  change: { status?: Status; note?: string; reason?: string },
+) => call<ItemResult>('set_result', { run, item, ...change });
+export const waiveItem = (
+  run: number,
+  item: string,
+  justification: string,
+  acceptedBy: string | null,
+  expiresOn: string,
+) => call<Waiver>('waive_item', { run, item, justification, acceptedBy, expiresOn });
+export const addEvidenceFiles = (run: number, item: string, sensitive: boolean) =>
+  call<Evidence[]>('add_evidence_files', { run, item, sensitive, observedOn: null });
+export const addEvidenceDropped = (token: string, run: number, item: string, sensitive: boolean) =>
+  call<Evidence[]>('add_evidence_dropped', { token, run, item, sensitive, observedOn: null });
+export const addEvidenceNote = (run: number, item: string, text: string) =>
+  call<Evidence>('add_evidence_note', { run, item, text });
+export const addEvidenceLink = (run: number, item: string, url: string, label: string | null) =>
+  call<Evidence>('add_evidence_link', { run, item, url, label });
+export const removeEvidence = (evidence: number) => call<null>('remove_evidence', { evidence });
+export const workspaceVersion = () => call<number>('workspace_version');
+export const runDoctor = () => call<DoctorReport>('run_doctor');
+export const closeWindow = () => call<null>('close_window');
+
+/** Attaches image bytes (a pasted screenshot) sent as the raw request body. */
+export async function addEvidenceBytes(
+  run: number, item: string, bytes: Uint8Array, mediaType: string, sensitive: boolean,
+): Promise<Evidence> {
+  try {
+    return await invoke<Evidence>('add_evidence_bytes', bytes, {
+      headers: {
+        'x-run': String(run), 'x-item': item, 'x-media-type': mediaType,
+        'x-sensitive': String(sensitive),
+      },
+    });
+  } catch (e) {
+    const err = e as Partial<IpcError>;
+    throw new IpcFailure(err?.code ?? 'internal', err?.message ?? String(e));
+  }
+}
+
+/** The bytes of an image evidence, as an object URL for a thumbnail. */
+export async function evidenceImageUrl(evidence: number, mediaType: string): Promise<string> {
+  const buf = await call<ArrayBuffer>('evidence_content', { evidence });
+  return URL.createObjectURL(new Blob([buf], { type: mediaType }));
+}
+
+export const onDropped = (f: (d: DroppedFiles) => void): Promise<UnlistenFn> =>
+  listen<DroppedFiles>('files-dropped', (e) => f(e.payload));
+export const onDragState = (f: (active: boolean) => void): Promise<UnlistenFn> =>
+  listen<boolean>('drag-state', (e) => f(e.payload));
+export const onProgress = (f: (p: EvidenceProgress) => void): Promise<UnlistenFn> =>
+  listen<EvidenceProgress>('evidence-progress', (e) => f(e.payload));
+export const onCloseRequested = (f: () => void): Promise<UnlistenFn> =>
+  listen('close-requested', () => f());
