@@ -72,7 +72,7 @@ export function Home({ go, version }: { go: Nav; version: number }) {
                   {t.id}@{t.version} · {t.sections} sections · {t.items} items · {t.builtin ? 'built in' : 'imported'}
                 </div>
               </div>
-              <button class="btn" onClick={() => go({ name: 'new-run', template: t.id })} aria-label={`Start a run of ${t.name}`}>
+              <button class="btn" onClick={() => go({ name: 'new-run', template: t.id })} aria-label={`Start run: ${t.name}`}>
                 Start run
               </button>
             </li>
