@@ -1,15 +1,16 @@
-//! Project tasks, one entry point: `cargo xtask run | test | bench`.
+//! Project tasks, one entry point: `cargo xtask run | test | bench | measure | codegen`.
 //!
-//! Each task first makes sure the system packages it needs are installed
-//! (Debian/Ubuntu, via apt-get; sudo when not root) and says what it does,
-//! so the two README commands work on a fresh machine with only Rust, Node
-//! and root/sudo.
+//! Each task first makes sure what it needs is installed (Debian packages,
+//! npm packages, tauri-driver) and says what it does, so the two README
+//! commands work on a fresh machine with only Rust, Node and root/sudo.
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
 mod bench;
+mod measure;
 mod system;
 
 fn main() -> std::process::ExitCode {
@@ -30,10 +31,12 @@ fn task() -> Result<()> {
         "run" => run(rest),
         "test" => test(),
         "bench" => bench::all(),
-        "deps" => system::ensure(system::ALL),
+        "measure" => measure::all(),
+        "codegen" => codegen(),
+        "deps" => system::ensure(system::TEST),
         _ => {
             eprintln!(
-                "usage: cargo xtask <task>\n\n  run    build and launch Signoff (installs what it needs)\n  test   every check: fmt, clippy, unit, integration and crash tests\n  bench  print performance figures (release build)\n  deps   install the system packages only"
+                "usage: cargo xtask <task>\n\n  run      build and launch the Signoff desktop app (installs what it needs)\n  test     every check: fmt, clippy, type check, unit, integration, crash and end-to-end tests\n  bench    evidence import and result persistence benchmarks (release build)\n  measure  app launch time, opening a 2,000-item run, idle memory, binary size\n  codegen  regenerate the UI's TypeScript bindings from the Rust types\n  deps     install the system packages only"
             );
             if task == "help" {
                 Ok(())
@@ -44,32 +47,37 @@ fn task() -> Result<()> {
     }
 }
 
-/// Builds and launches the app. Until the desktop window exists this is the
-/// `signoff` CLI: with no arguments it prints its help.
+/// Builds the UI and the release app, then launches it.
 fn run(args: &[String]) -> Result<()> {
     system::ensure(system::BUILD)?;
-    step("building signoff (release)");
-    cargo(&["build", "--release", "-p", "signoff-cli"])?;
-    let bin = workspace_root().join("target/release/signoff");
-    let args: Vec<&str> = if args.is_empty() {
-        vec!["--help"]
-    } else {
-        args.iter().map(String::as_str).collect()
-    };
-    step(&format!("launching {} {}", bin.display(), args.join(" ")));
+    build_ui()?;
+    step("building the Signoff app and CLI (release)");
+    cargo(&[
+        "build",
+        "--release",
+        "-p",
+        "signoff-cli",
+        "-p",
+        "signoff-app",
+        "--features",
+        "signoff-app/custom-protocol",
+    ])?;
+    let bin = workspace_root().join("target/release/signoff-app");
+    step(&format!("launching {}", bin.display()));
     let status = Command::new(&bin)
-        .args(&args)
+        .args(args)
         .status()
-        .context("launching signoff")?;
+        .context("launching Signoff")?;
     if !status.success() {
-        bail!("signoff exited with {status}");
+        bail!("Signoff exited with {status}");
     }
     Ok(())
 }
 
-/// Everything CI checks, in order of speed: formatting, lints, tests.
+/// Everything CI checks, cheapest first.
 fn test() -> Result<()> {
     system::ensure(system::TEST)?;
+    build_ui()?;
     step("cargo fmt --check");
     cargo(&["fmt", "--all", "--", "--check"])?;
     step("cargo clippy (warnings are errors)");
@@ -81,15 +89,92 @@ fn test() -> Result<()> {
         "-D",
         "warnings",
     ])?;
-    step("cargo test (unit, integration, CLI, crash and tamper tests)");
+    step("cargo test (unit, integration, CLI, crash, tamper and bindings tests)");
     cargo(&["test", "--workspace"])?;
+    end_to_end()?;
     step("all checks passed");
     Ok(())
 }
 
+/// `npm ci`, the TypeScript type check, and the production bundle that the
+/// app embeds (so it must exist before any cargo build of the app).
+pub(crate) fn build_ui() -> Result<()> {
+    let ui = workspace_root().join("ui");
+    system::npm_ci(&ui)?;
+    step("ui: type check (tsc --noEmit)");
+    npm(&ui, &["run", "check"])?;
+    step("ui: vite build");
+    npm(&ui, &["run", "build"])
+}
+
+/// The real app in its real webview: tauri-driver + WebKitWebDriver under Xvfb.
+fn end_to_end() -> Result<()> {
+    let root = workspace_root();
+    let e2e = root.join("tests/e2e");
+    system::npm_ci(&e2e)?;
+    let driver = system::tauri_driver()?;
+    step("building the app for end-to-end tests (feature e2e)");
+    cargo(&[
+        "build",
+        "-p",
+        "signoff-app",
+        "-p",
+        "signoff-cli",
+        "--features",
+        "signoff-app/e2e",
+    ])?;
+    let _ = std::fs::remove_dir_all(e2e.join("artifacts/screenshots"));
+    step("end-to-end tests (xvfb-run; screenshots in tests/e2e/artifacts/screenshots)");
+    let status = Command::new("xvfb-run")
+        .args([
+            "-a",
+            "-s",
+            "-screen 0 1280x800x24 -nolisten tcp",
+            "npm",
+            "test",
+        ])
+        .current_dir(&e2e)
+        .env("TAURI_DRIVER", driver)
+        .status()
+        .context("running xvfb-run")?;
+    if !status.success() {
+        bail!("end-to-end tests failed");
+    }
+    Ok(())
+}
+
+/// Rewrites ui/src/ipc/bindings from the Rust types.
+fn codegen() -> Result<()> {
+    step("regenerating ui/src/ipc/bindings (ts-rs)");
+    let status = Command::new(cargo_bin())
+        .args(["test", "-p", "signoff-app", "--lib", "bindings"])
+        .env("SIGNOFF_UPDATE_BINDINGS", "1")
+        .current_dir(workspace_root())
+        .status()?;
+    if !status.success() {
+        bail!("codegen failed");
+    }
+    Ok(())
+}
+
+fn npm(dir: &Path, args: &[&str]) -> Result<()> {
+    let status = Command::new("npm")
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .context("running npm")?;
+    if !status.success() {
+        bail!("npm {} failed in {}", args.join(" "), dir.display());
+    }
+    Ok(())
+}
+
+fn cargo_bin() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
 pub(crate) fn cargo(args: &[&str]) -> Result<()> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
+    let status = Command::new(cargo_bin())
         .args(args)
         .current_dir(workspace_root())
         .status()
@@ -100,8 +185,8 @@ pub(crate) fn cargo(args: &[&str]) -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn workspace_root() -> std::path::PathBuf {
-    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+pub(crate) fn workspace_root() -> PathBuf {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
     here.parent().unwrap_or(here).to_owned()
 }
 

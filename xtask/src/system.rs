@@ -1,22 +1,38 @@
-//! System packages the project needs, in one place, and their installation.
+//! What the project needs from the system, in one place, and installing it:
+//! Debian packages (apt-get, with sudo when not root), npm packages (npm ci
+//! from the committed lock files) and tauri-driver (cargo install, pinned).
 
+use std::path::Path;
 use std::process::Command;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 
-/// Building: a C toolchain for the bundled SQLite.
-pub const BUILD: &[&str] = &["build-essential", "pkg-config"];
-/// Testing: the sqlite3 CLI (tamper tests edit the database behind
-/// Signoff's back), setpriv (run as an unprivileged user when tests run as
-/// root, so permission errors are real), GNU time (peak memory in benches).
+use crate::{step, workspace_root};
+
+/// Building: a C toolchain for the bundled SQLite, WebKitGTK for the window.
+pub const BUILD: &[&str] = &["build-essential", "pkg-config", "libwebkit2gtk-4.1-dev"];
+
+/// Testing adds: the sqlite3 CLI (tamper tests edit the database behind
+/// Signoff's back), setpriv (unprivileged runs, so permission errors are
+/// real under root), GNU time (peak memory in benches), and for the app in
+/// its real webview: WebKitWebDriver, Xvfb, xauth, a font, ImageMagick
+/// (screenshots) and python3-xlib (closing the window like a window manager).
 pub const TEST: &[&str] = &[
     "build-essential",
     "pkg-config",
+    "libwebkit2gtk-4.1-dev",
     "sqlite3",
     "util-linux",
     "time",
+    "webkit2gtk-driver",
+    "xvfb",
+    "xauth",
+    "fonts-dejavu-core",
+    "imagemagick",
+    "python3-xlib",
 ];
-pub const ALL: &[&str] = TEST;
+
+const TAURI_DRIVER_VERSION: &str = "2.1.0";
 
 /// Installs whichever of `packages` are missing, saying so.
 pub fn ensure(packages: &[&str]) -> Result<()> {
@@ -30,36 +46,43 @@ pub fn ensure(packages: &[&str]) -> Result<()> {
             missing.join(" ")
         );
     }
-    crate::step(&format!(
+    step(&format!(
         "installing system packages: {}",
         missing.join(" ")
     ));
-    let root = Command::new("id")
+    run_root(&["apt-get", "update", "-qq"])?;
+    let mut args = vec!["apt-get", "install", "-y", "-qq", "--no-install-recommends"];
+    args.extend(&missing);
+    run_root(&args)
+}
+
+fn is_root() -> bool {
+    Command::new("id")
         .arg("-u")
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false);
-    let run = |args: &[&str]| -> Result<()> {
-        let mut cmd = if root {
-            Command::new(args[0])
-        } else {
-            let mut c = Command::new("sudo");
-            c.arg(args[0]);
-            c
-        };
-        cmd.args(&args[1..])
-            .env("DEBIAN_FRONTEND", "noninteractive");
-        eprintln!("    {}{}", if root { "" } else { "sudo " }, args.join(" "));
-        let status = cmd.status()?;
-        if !status.success() {
-            bail!("{} failed ({status})", args.join(" "));
-        }
-        Ok(())
+        .unwrap_or(false)
+}
+
+fn run_root(args: &[&str]) -> Result<()> {
+    let root = is_root();
+    let mut cmd = if root {
+        Command::new(args[0])
+    } else {
+        let mut c = Command::new("sudo");
+        c.arg(args[0]);
+        c
     };
-    run(&["apt-get", "update", "-qq"])?;
-    let mut args = vec!["apt-get", "install", "-y", "-qq", "--no-install-recommends"];
-    args.extend(&missing);
-    run(&args)
+    cmd.args(&args[1..])
+        .env("DEBIAN_FRONTEND", "noninteractive");
+    eprintln!("    {}{}", if root { "" } else { "sudo " }, args.join(" "));
+    let status = cmd
+        .status()
+        .with_context(|| format!("running {}", args[0]))?;
+    if !status.success() {
+        bail!("{} failed ({status})", args.join(" "));
+    }
+    Ok(())
 }
 
 fn installed(package: &str) -> bool {
@@ -68,4 +91,57 @@ fn installed(package: &str) -> bool {
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
         .unwrap_or(false)
+}
+
+/// `npm ci` in `dir` unless its node_modules matches the lock file already.
+pub fn npm_ci(dir: &Path) -> Result<()> {
+    let lock = dir.join("package-lock.json");
+    let stamp = dir.join("node_modules/.package-lock.json");
+    let fresh = match (std::fs::metadata(&lock), std::fs::metadata(&stamp)) {
+        (Ok(l), Ok(s)) => s.modified()? >= l.modified()?,
+        _ => false,
+    };
+    if fresh {
+        return Ok(());
+    }
+    step(&format!(
+        "npm ci in {}",
+        dir.strip_prefix(workspace_root()).unwrap_or(dir).display()
+    ));
+    let status = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(dir)
+        .status()
+        .context("running npm (is Node.js installed?)")?;
+    if !status.success() {
+        bail!("npm ci failed in {}", dir.display());
+    }
+    Ok(())
+}
+
+/// The tauri-driver binary, installed with cargo (pinned) if missing.
+pub fn tauri_driver() -> Result<std::path::PathBuf> {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))
+        .context("neither CARGO_HOME nor HOME is set")?;
+    let bin = home.join("bin/tauri-driver");
+    let ok = Command::new(&bin)
+        .arg("--help")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !ok {
+        step(&format!(
+            "installing tauri-driver {TAURI_DRIVER_VERSION} (cargo install)"
+        ));
+        crate::cargo(&[
+            "install",
+            "tauri-driver",
+            "--version",
+            TAURI_DRIVER_VERSION,
+            "--locked",
+        ])?;
+    }
+    Ok(bin)
 }

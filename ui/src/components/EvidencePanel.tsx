@@ -170,9 +170,8 @@ function EvidenceRow({ ev, onRemove }: { ev: Evidence; onRemove: () => void }) {
         <div class="ev-name" title={ev.name}>{ev.kind === 'link' ? ev.text : ev.name}</div>
         {ev.kind === 'note' && ev.text !== ev.name && <div class="ev-text">{ev.text}</div>}
         <div class="ev-meta small muted">
-          {ev.kind === 'file' && <span>{humanSize(ev.size)} · </span>}
-          <span>observed {ev.observedOn}</span>
-          <span> · <code title={ev.sha256}>{shortHash(ev.sha256)}</code></span>
+          {ev.kind === 'file' ? `${humanSize(ev.size)} · ` : ''}observed {ev.observedOn} ·{' '}
+          <code title={`SHA-256 ${ev.sha256}`}>{shortHash(ev.sha256)}</code>
           {ev.sensitive && <span class="tag">sensitive</span>}
         </div>
       </div>

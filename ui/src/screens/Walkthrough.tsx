@@ -286,7 +286,7 @@ function ItemView({ run, item, actor, position, onStatus, onResult, onWaiver, on
       </div>
       <div class="result-line small muted" data-testid="result-line">
         <StatusBadge status={item.status} />
-        {item.updatedBy && <span> by {item.updatedBy}, {when(item.updatedAt)}</span>}
+        {item.updatedBy && <span> · last changed by {item.updatedBy}, {when(item.updatedAt)}</span>}
         {item.status === 'na' && item.reason && <span> · N/A because: {item.reason}</span>}
       </div>
 

@@ -1,0 +1,116 @@
+//! The security wiring, checked on the sources: every command registered
+//! with the invoke handler is declared in build.rs (so it has its own
+//! permission) and granted by name to the main window, nothing else is
+//! granted, and the CSP forbids what it should.
+
+use std::collections::BTreeSet;
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
+        .expect(path)
+}
+
+fn quoted(block: &str) -> BTreeSet<String> {
+    block
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn every_command_is_declared_registered_and_granted() {
+    let build = read("build.rs");
+    let declared = quoted(
+        build
+            .split("const COMMANDS")
+            .nth(1)
+            .and_then(|s| s.split("];").next())
+            .expect("COMMANDS"),
+    );
+
+    let lib = read("src/lib.rs");
+    let handler = lib
+        .split("generate_handler![")
+        .nth(1)
+        .and_then(|s| s.split(']').next())
+        .expect("handler");
+    let registered: BTreeSet<String> = handler
+        .split(',')
+        .filter_map(|c| c.trim().strip_prefix("commands::"))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        declared, registered,
+        "build.rs COMMANDS and generate_handler! must list the same commands"
+    );
+
+    let cap: serde_json::Value =
+        serde_json::from_str(&read("capabilities/main.json")).expect("capability JSON");
+    assert_eq!(
+        cap["windows"],
+        serde_json::json!(["main"]),
+        "granted to the main window only"
+    );
+    let granted: BTreeSet<String> = cap["permissions"]
+        .as_array()
+        .expect("permissions")
+        .iter()
+        .filter_map(|p| p.as_str())
+        .map(str::to_owned)
+        .collect();
+    let app: BTreeSet<String> = granted
+        .iter()
+        .filter_map(|p| p.strip_prefix("allow-"))
+        .map(|p| p.replace('-', "_"))
+        .collect();
+    assert_eq!(
+        app, declared,
+        "each declared command is granted by name, and nothing undeclared"
+    );
+    let core: BTreeSet<&str> = granted
+        .iter()
+        .map(String::as_str)
+        .filter(|p| p.contains(':'))
+        .collect();
+    assert_eq!(
+        core,
+        BTreeSet::from(["core:event:allow-listen", "core:event:allow-unlisten"]),
+        "no plugin permission (fs, shell, dialog, http, sql…) reaches the webview"
+    );
+}
+
+#[test]
+fn the_csp_is_strict() {
+    let conf: toml::Table = toml::from_str(&read("Tauri.toml")).expect("Tauri.toml");
+    let app = conf["app"].as_table().expect("[app]");
+    assert_eq!(app["withGlobalTauri"].as_bool(), Some(false));
+    let csp = app["security"]["csp"]
+        .as_table()
+        .expect("[app.security.csp]");
+    let get = |k: &str| csp.get(k).and_then(|v| v.as_str()).unwrap_or_default();
+    assert_eq!(get("default-src"), "'self'");
+    assert_eq!(get("script-src"), "'self'", "no inline scripts, no eval");
+    assert_eq!(get("object-src"), "'none'");
+    assert!(
+        !get("connect-src").contains("http://*") && !get("connect-src").contains("https:"),
+        "no network"
+    );
+    for (key, value) in csp {
+        let v = value.as_str().unwrap_or_default();
+        assert!(
+            !v.contains("unsafe-inline") && !v.contains("unsafe-eval") && !v.contains('*'),
+            "{key} = {v}"
+        );
+    }
+    let cargo = read("Cargo.toml");
+    for plugin in [
+        "tauri-plugin-fs",
+        "tauri-plugin-shell",
+        "tauri-plugin-sql",
+        "tauri-plugin-http",
+    ] {
+        assert!(!cargo.contains(plugin), "{plugin} must not be a dependency");
+    }
+}
