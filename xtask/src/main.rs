@@ -74,6 +74,23 @@ fn run(args: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// The UI bundle, then the release app (serving it through Tauri's custom
+/// protocol, as a packaged build does) and the CLI.
+pub(crate) fn build_release() -> Result<()> {
+    build_ui()?;
+    step("building the Signoff app and CLI (release)");
+    cargo(&[
+        "build",
+        "--release",
+        "-p",
+        "signoff-cli",
+        "-p",
+        "signoff-app",
+        "--features",
+        "signoff-app/custom-protocol",
+    ])
+}
+
 /// Everything CI checks, cheapest first.
 fn test() -> Result<()> {
     system::ensure(system::TEST)?;
@@ -98,7 +115,7 @@ fn test() -> Result<()> {
 
 /// `npm ci`, the TypeScript type check, and the production bundle that the
 /// app embeds (so it must exist before any cargo build of the app).
-pub(crate) fn build_ui() -> Result<()> {
+fn build_ui() -> Result<()> {
     let ui = workspace_root().join("ui");
     system::npm_ci(&ui)?;
     step("ui: type check (tsc --noEmit)");

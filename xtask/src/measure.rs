@@ -5,22 +5,11 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-use crate::{cargo, step, system, workspace_root};
+use crate::{step, system, workspace_root};
 
 pub fn all() -> Result<()> {
     system::ensure(system::TEST)?;
-    crate::build_ui()?;
-    step("building the Signoff app and CLI (release)");
-    cargo(&[
-        "build",
-        "--release",
-        "-p",
-        "signoff-cli",
-        "-p",
-        "signoff-app",
-        "--features",
-        "signoff-app/custom-protocol",
-    ])?;
+    crate::build_release()?;
     let root = workspace_root();
     let e2e = root.join("tests/e2e");
     system::npm_ci(&e2e)?;

@@ -203,7 +203,7 @@ impl Workspace {
         sensitive: bool,
     ) -> Result<Evidence> {
         let at = self.now();
-        let mut ev = Evidence {
+        let ev = Evidence {
             id: 0,
             kind: EvidenceKind::File,
             media_type: media_type(&name, &blob.head).to_owned(),
@@ -213,23 +213,10 @@ impl Workspace {
             text: String::new(),
             observed_on,
             sensitive,
-            added_at: at.clone(),
+            added_at: at,
             added_by: actor.as_str().to_owned(),
         };
-        ev.id = self.store.write(|tx| {
-            require_open(tx, run)?;
-            tx.insert_blob(&ev.sha256, ev.size, &at)?;
-            let id = tx.insert_evidence(run, item, &ev)?;
-            tx.log(
-                &at,
-                actor,
-                "evidence.added",
-                &format!("run/{run}/item/{item}"),
-                details(id, &ev),
-            )?;
-            Ok(id)
-        })?;
-        Ok(ev)
+        self.insert_evidence(actor, run, item, ev)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -247,7 +234,7 @@ impl Workspace {
         self.require_item(run, item)?;
         let observed_on = self.observed_on(opts)?;
         let at = self.now();
-        let mut ev = Evidence {
+        let ev = Evidence {
             id: 0,
             kind,
             name,
@@ -257,14 +244,29 @@ impl Workspace {
             text,
             observed_on,
             sensitive: opts.sensitive,
-            added_at: at.clone(),
+            added_at: at,
             added_by: actor.as_str().to_owned(),
         };
+        self.insert_evidence(actor, run, item, ev)
+    }
+
+    /// Records evidence (and, for a file, its blob) with its activity entry,
+    /// in one transaction; refuses a run that was signed meanwhile.
+    fn insert_evidence(
+        &mut self,
+        actor: &Actor,
+        run: i64,
+        item: &str,
+        mut ev: Evidence,
+    ) -> Result<Evidence> {
         ev.id = self.store.write(|tx| {
             require_open(tx, run)?;
+            if ev.kind == EvidenceKind::File {
+                tx.insert_blob(&ev.sha256, ev.size, &ev.added_at)?;
+            }
             let id = tx.insert_evidence(run, item, &ev)?;
             tx.log(
-                &at,
+                &ev.added_at,
                 actor,
                 "evidence.added",
                 &format!("run/{run}/item/{item}"),

@@ -210,12 +210,7 @@ impl Store {
 
     /// Whether a run is open or signed (a cheap check before changes).
     pub fn run_state(&self, run: i64) -> Result<RunState> {
-        let state: String = self
-            .conn
-            .query_row("SELECT state FROM runs WHERE id = ?1", [run], |r| r.get(0))
-            .optional()?
-            .ok_or_else(|| Error::not_found("run", run))?;
-        parse_state(&state)
+        run_state(&self.conn, run)
     }
 
     /// The frozen template a run was started from.
@@ -580,25 +575,9 @@ impl Tx<'_> {
         Ok(run)
     }
 
+    /// The run's state as seen inside this transaction.
     pub fn run_state(&self, run: i64) -> Result<RunState> {
-        let state: String = self
-            .tx
-            .query_row("SELECT state FROM runs WHERE id = ?1", [run], |r| r.get(0))
-            .optional()?
-            .ok_or_else(|| Error::not_found("run", run))?;
-        parse_state(&state)
-    }
-
-    pub fn status_of(&self, run: i64, item: &str) -> Result<Option<Status>> {
-        self.tx
-            .query_row(
-                "SELECT status FROM results WHERE run_id = ?1 AND item_id = ?2",
-                params![run, item],
-                |r| r.get::<_, String>(0),
-            )
-            .optional()?
-            .map(|s| parse_status(&s))
-            .transpose()
+        run_state(&self.tx, run)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -763,6 +742,14 @@ fn template_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Template>> {
 fn parse_status(s: &str) -> Result<Status> {
     s.parse()
         .map_err(|_| Error::Database(format!("unknown status '{s}' in the database")))
+}
+
+fn run_state(conn: &Connection, run: i64) -> Result<RunState> {
+    let state: String = conn
+        .query_row("SELECT state FROM runs WHERE id = ?1", [run], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| Error::not_found("run", run))?;
+    parse_state(&state)
 }
 
 fn parse_state(s: &str) -> Result<RunState> {
