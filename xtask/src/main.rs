@@ -50,18 +50,7 @@ fn task() -> Result<()> {
 /// Builds the UI and the release app, then launches it.
 fn run(args: &[String]) -> Result<()> {
     system::ensure(system::BUILD)?;
-    build_ui()?;
-    step("building the Signoff app and CLI (release)");
-    cargo(&[
-        "build",
-        "--release",
-        "-p",
-        "signoff-cli",
-        "-p",
-        "signoff-app",
-        "--features",
-        "signoff-app/custom-protocol",
-    ])?;
+    build_release()?;
     let bin = workspace_root().join("target/release/signoff-app");
     step(&format!("launching {}", bin.display()));
     let status = Command::new(&bin)
