@@ -20,11 +20,29 @@ use crate::state::AppState;
 /// How long the UI gets to save pending edits when the window closes.
 const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
 
+/// Keeps the web process small. WebKitGTK composites with the GPU by
+/// default, which under software GL (no GPU, Xvfb, many VMs) costs ~85 MiB
+/// for nothing this UI needs: it is forms and lists, no animation or
+/// canvas. Measured with `cargo xtask measure`; see ARCHITECTURE.md.
+#[cfg(target_os = "linux")]
+fn software_rendering(window: &tauri::WebviewWindow) {
+    let _ = window.with_webview(|webview| {
+        use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
+        if let Some(settings) = webview.inner().settings() {
+            settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+        }
+    });
+}
+
 pub fn run() {
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             app.manage(AppState::open());
+            #[cfg(target_os = "linux")]
+            if let Some(window) = app.get_webview_window("main") {
+                software_rendering(&window);
+            }
             Ok(())
         })
         .on_window_event(|window, event| match event {

@@ -283,3 +283,32 @@ describe('Dark theme screenshots', () => {
     }
   });
 });
+
+describe('Long runs', () => {
+  it('show one section of the sidebar at a time, and open others on request', async () => {
+    const box = sandbox();
+    let toml = 'id = "long"\nname = "Long checklist"\n';
+    for (let s = 0; s < 4; s++) {
+      toml += `[[section]]\nid = "s${s}"\ntitle = "Part ${s + 1}"\n`;
+      for (let i = 0; i < 60; i++) toml += `[[section.item]]\nid = "i${s}-${i}"\ntitle = "Check ${s + 1}.${i + 1}"\n`;
+    }
+    box.cli('template', 'import', box.file('long.toml', toml));
+    box.cli('run', 'new', '--template', 'long', '--target', 'v2');
+    const app = await launch(box);
+    try {
+      const { browser } = app;
+      await (await browser.$('[data-run="1"]')).waitForExist({ timeout: 15000 });
+      await (await browser.$('[data-run="1"]')).click();
+      await (await browser.$('[data-testid=walkthrough]')).waitForExist();
+      assert.equal((await browser.$$('.side-item')).length, 60, 'only the current section is expanded');
+      const part3 = await browser.$('//button[contains(@class, "side-section-title") and contains(., "Part 3")]');
+      await part3.click();
+      assert.equal((await browser.$$('.side-item')).length, 120, 'a clicked section opens');
+      await (await browser.$('.side-item[data-item="i2-5"]')).click();
+      assert.equal(await currentItem(browser), 'i2-5');
+      assert.deepEqual(await axe(browser), [], 'collapsible sidebar');
+    } finally {
+      await app.stop();
+    }
+  });
+});

@@ -100,10 +100,14 @@ export async function settle(browser) {
   await browser.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(() => done())));
 }
 
+/** Saves a PNG of the app window as the X server shows it (ImageMagick's
+ * `import`): WebKitWebDriver's own screenshot can hang when WebKit renders
+ * without GPU compositing, which the app asks for (see src-tauri/src/lib.rs). */
 export async function screenshot(browser, name) {
   mkdirSync(SHOTS, { recursive: true });
   await settle(browser);
-  await browser.saveScreenshot(join(SHOTS, `${name}.png`));
+  await sleep(150);
+  execFileSync('/usr/bin/import', ['-window', 'Signoff', join(SHOTS, `${name}.png`)]);
 }
 
 /** Runs axe-core in the page; returns serious and critical violations. */

@@ -11,6 +11,8 @@ import { registerFlusher, toast, tracked } from '../store';
 
 /** Note edits are saved this long after the last keystroke (and on blur). */
 const NOTE_DEBOUNCE_MS = 500;
+/** Runs longer than this show one section's items at a time in the sidebar. */
+const COLLAPSE_ABOVE = 150;
 
 type Props = { runId: number; go: Nav; version: number; onTitle: (t: string) => void; actor: string };
 
@@ -111,6 +113,17 @@ function Sidebar({ run, current, onPick }: { run: RunDetail; current: string; on
   const c = run.counts;
   const done = c.total - c.pending;
   const currentRef = useRef<HTMLButtonElement>(null);
+  // Long runs show only the current section's items (and any the user
+  // opens): thousands of rows cost memory and time for little use.
+  const collapsible = run.items.length > COLLAPSE_ABOVE;
+  const [opened, setOpened] = useState<Set<string>>(new Set());
+  const toggle = (id: string) =>
+    setOpened((prev) => {
+      const next = new Set(prev);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
   useEffect(() => currentRef.current?.scrollIntoView({ block: 'nearest' }), [current]);
   return (
     <nav class="sidebar" aria-label="Checklist items">
@@ -127,30 +140,46 @@ function Sidebar({ run, current, onPick }: { run: RunDetail; current: string; on
       {run.template.section.map((s) => {
         const list = bySection.get(s.id) ?? [];
         const sDone = list.filter((i) => i.status !== 'pending').length;
+        const here = list.some((i) => i.id === current);
+        const expanded = !collapsible || here || opened.has(s.id);
         return (
           <div class="side-section" key={s.id}>
-            <div class="side-section-title">
-              <span>{s.title}</span>
-              <span class="small muted" aria-label={`${sDone} of ${list.length} done`}>{sDone}/{list.length}</span>
-            </div>
-            <ul>
-              {list.map((i) => (
-                <li key={i.id}>
-                  <button
-                    ref={i.id === current ? currentRef : undefined}
-                    class={`side-item ${i.id === current ? 'current' : ''}`}
-                    aria-current={i.id === current ? 'step' : undefined}
-                    data-item={i.id}
-                    data-status={i.status}
-                    onClick={() => onPick(i.id)}
-                  >
-                    <span class={`dot dot-${i.status}`} aria-hidden="true">{STATUS_META[i.status].icon}</span>
-                    <span class="side-item-title">{i.title}</span>
-                    <span class="sr-only">({STATUS_META[i.status].label})</span>
-                  </button>
-                </li>
-              ))}
-            </ul>
+            {collapsible ? (
+              <button
+                class="side-section-title toggle"
+                aria-expanded={expanded}
+                onClick={() => toggle(s.id)}
+                disabled={here}
+              >
+                <span><span aria-hidden="true">{expanded ? '▾' : '▸'}</span> {s.title}</span>
+                <span class="small muted">{sDone}/{list.length}<span class="sr-only"> done</span></span>
+              </button>
+            ) : (
+              <div class="side-section-title">
+                <span>{s.title}</span>
+                <span class="small muted">{sDone}/{list.length}<span class="sr-only"> done</span></span>
+              </div>
+            )}
+            {expanded && (
+              <ul>
+                {list.map((i) => (
+                  <li key={i.id}>
+                    <button
+                      ref={i.id === current ? currentRef : undefined}
+                      class={`side-item ${i.id === current ? 'current' : ''}`}
+                      aria-current={i.id === current ? 'step' : undefined}
+                      data-item={i.id}
+                      data-status={i.status}
+                      onClick={() => onPick(i.id)}
+                    >
+                      <span class={`dot dot-${i.status}`} aria-hidden="true">{STATUS_META[i.status].icon}</span>
+                      <span class="side-item-title">{i.title}</span>
+                      <span class="sr-only">({STATUS_META[i.status].label})</span>
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            )}
           </div>
         );
       })}
