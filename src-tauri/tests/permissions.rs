@@ -114,3 +114,33 @@ fn the_csp_is_strict() {
         assert!(!cargo.contains(plugin), "{plugin} must not be a dependency");
     }
 }
+
+/// Only `ui/src/ipc/` talks to Rust: no component imports the Tauri API.
+#[test]
+fn only_the_ipc_module_calls_invoke() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "ts" || x == "tsx") {
+                out.push(p);
+            }
+        }
+    }
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src");
+    let mut files = Vec::new();
+    walk(&src, &mut files);
+    assert!(files.len() > 5, "found the UI sources");
+    for f in files {
+        if f.starts_with(src.join("ipc")) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&f).expect("read");
+        assert!(
+            !text.contains("@tauri-apps/api") && !text.contains("__TAURI"),
+            "{} talks to Tauri directly; go through ui/src/ipc",
+            f.display()
+        );
+    }
+}

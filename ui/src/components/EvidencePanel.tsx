@@ -28,7 +28,8 @@ export function EvidencePanel({ runId, item, onChange }: Props) {
       if (done) toast(done);
       onChange();
     } catch (e) {
-      toast((e as Error).message, 'error');
+      const f = e as ipc.IpcFailure;
+      toast(f.code === 'expired' ? 'Those files are no longer available: drop or pick them again.' : f.message, 'error');
     } finally {
       setBusy(false);
       setProgress(null);

@@ -30,7 +30,8 @@ export function Walkthrough({ runId, go, version, onTitle, actor }: Props) {
         setError(null);
         onTitle(`${r.target}${r.environment ? ` · ${r.environment}` : ''}`);
       },
-      (e) => setError(e.message),
+      (e: ipc.IpcFailure) =>
+        setError(e.code === 'not_found' ? `Run #${runId} no longer exists.` : e.message),
     );
   }, [runId]);
 
@@ -58,11 +59,21 @@ export function Walkthrough({ runId, go, version, onTitle, actor }: Props) {
 
   const setStatus = async (status: Status, reason?: string) => {
     if (!item) return;
+    const save = () => tracked(() => ipc.setResult(runId, item.id, { status, reason }));
     try {
-      const r = await tracked(() => ipc.setResult(runId, item.id, { status, reason }));
-      applyResult(r);
+      applyResult(await save());
     } catch (e) {
-      toast((e as Error).message, 'error');
+      const f = e as ipc.IpcFailure;
+      if (f.code === 'database_locked') {
+        // Another process is writing (the CLI, another window): try once more.
+        await new Promise((r) => setTimeout(r, 500));
+        await save().then(applyResult, (e2: Error) => toast(e2.message, 'error'));
+      } else if (f.code === 'run_frozen') {
+        toast(f.message, 'error');
+        load();
+      } else {
+        toast(f.message, 'error');
+      }
     }
   };
 
