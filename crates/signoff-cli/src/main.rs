@@ -4,6 +4,7 @@
 
 #![forbid(unsafe_code)]
 
+mod identity;
 mod output;
 
 use std::io::IsTerminal;
@@ -53,6 +54,35 @@ enum Command {
     Evidence(EvidenceCmd),
     /// Check the database, re-hash every evidence file, verify the activity log.
     Doctor,
+    /// Your signing identity: a key pair and certificate, the key encrypted with a passphrase.
+    #[command(subcommand)]
+    Identity(IdentityCmd),
+}
+
+#[derive(Debug, Subcommand)]
+enum IdentityCmd {
+    /// Create a P-256 key and a self-signed certificate (asks for a passphrase;
+    /// or set SIGNOFF_PASSPHRASE_FILE / SIGNOFF_PASSPHRASE).
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
+        /// Your role, e.g. "Release manager".
+        #[arg(long, default_value = "")]
+        role: String,
+        #[arg(long = "org", default_value = "")]
+        organisation: String,
+    },
+    /// Import an organisation-issued PKCS#12 file (.p12/.pfx); its password is
+    /// asked for (or SIGNOFF_P12_PASSWORD), then the key is re-encrypted with your passphrase.
+    Import {
+        file: PathBuf,
+        #[arg(long, default_value = "")]
+        role: String,
+    },
+    /// Show the identity and its certificate's SHA-256 fingerprint.
+    Show,
 }
 
 #[derive(Debug, Subcommand)]
@@ -322,6 +352,64 @@ fn execute(cli: &Cli, out: &Out) -> Result<ExitCode> {
                 )
             }
         },
+        Command::Identity(cmd) => {
+            let store = signoff_signature::IdentityStore::new(&data_dir.join("identity"));
+            match cmd {
+                IdentityCmd::Show => match store.show()? {
+                    Some(info) => out.identity(&info),
+                    None => Err(signoff_signature::IdentityError::Missing.into()),
+                },
+                IdentityCmd::Create {
+                    name,
+                    email,
+                    role,
+                    organisation,
+                } => {
+                    let who = signoff_signature::NewIdentity {
+                        name: name.clone(),
+                        email: email.clone(),
+                        role: role.clone(),
+                        organisation: organisation.clone(),
+                    };
+                    let passphrase = identity::new_passphrase()?;
+                    let info = store.create(&who, &passphrase, chrono::Utc::now())?;
+                    let details = serde_json::to_value(&info)?;
+                    ws.log_identity(
+                        &actor()?,
+                        "identity.created",
+                        &info.fingerprint_sha256,
+                        details,
+                    )?;
+                    out.identity(&info)
+                }
+                IdentityCmd::Import { file, role } => {
+                    let bytes = std::fs::read(file)
+                        .with_context(|| format!("{}: cannot read it", file.display()))?;
+                    let name = file.file_name().map_or_else(
+                        || file.display().to_string(),
+                        |n| n.to_string_lossy().into_owned(),
+                    );
+                    let p12_password = identity::p12_password(&name)?;
+                    let passphrase = identity::new_passphrase()?;
+                    let info = store.import_p12(
+                        &name,
+                        &bytes,
+                        &p12_password,
+                        &passphrase,
+                        role,
+                        chrono::Utc::now(),
+                    )?;
+                    let details = serde_json::to_value(&info)?;
+                    ws.log_identity(
+                        &actor()?,
+                        "identity.imported",
+                        &info.fingerprint_sha256,
+                        details,
+                    )?;
+                    out.identity(&info)
+                }
+            }
+        }
         Command::Doctor => {
             let report = ws.run_doctor()?;
             out.doctor(&report)?;

@@ -33,7 +33,12 @@ impl Out {
     pub fn error(&self, e: &anyhow::Error) {
         let code = e
             .downcast_ref::<signoff_core::Error>()
-            .map_or("error", signoff_core::Error::code);
+            .map(signoff_core::Error::code)
+            .or_else(|| {
+                e.downcast_ref::<signoff_signature::IdentityError>()
+                    .map(|e| e.code())
+            })
+            .unwrap_or("error");
         let message = format!("{e:#}").replace('\n', " ");
         if self.json {
             println!(
@@ -224,6 +229,24 @@ impl Out {
                 .iter()
                 .map(|e| format!("run {run} item {item}: added {}\n", evidence_line(e)))
                 .collect()
+        })
+    }
+
+    pub fn identity(&self, i: &signoff_signature::IdentityInfo) -> Result<()> {
+        self.emit(i, || {
+            let role = if i.role.is_empty() { String::new() } else { format!(", {}", i.role) };
+            let org = if i.organisation.is_empty() { String::new() } else { format!(" ({})", i.organisation) };
+            format!(
+                "{}{role}{org} <{}>\nkey:         {:?}, encrypted at rest\ncertificate: {}{}\nvalid:       {} to {}\nSHA-256 fingerprint:\n  {}\n",
+                i.name,
+                i.email,
+                i.algorithm,
+                i.subject,
+                if i.self_signed { " (self-signed)" } else { "" },
+                i.not_before,
+                i.not_after,
+                i.fingerprint_sha256
+            )
         })
     }
 

@@ -502,3 +502,100 @@ fn doctor_names_an_edited_activity_entry() {
     let report = String::from_utf8_lossy(&sb.run(&["doctor"]).stdout).into_owned();
     assert!(report.contains("entries 2..2 are missing"), "{report}");
 }
+
+// ---- identity ---------------------------------------------------------------
+
+#[test]
+fn identity_create_show_and_import_from_the_command_line() {
+    let sb = Sandbox::new();
+    let err = sb.fails(&["identity", "show"]);
+    assert!(err.contains("no signing identity yet"), "{err}");
+
+    // No terminal and no passphrase in the environment: a clear refusal.
+    let err = sb.fails(&[
+        "identity",
+        "create",
+        "--name",
+        "Zoë Ångström",
+        "--email",
+        "zoe@example.org",
+    ]);
+    assert!(err.contains("no passphrase"), "{err}");
+
+    let pass = sb.path("passphrase.txt");
+    std::fs::write(&pass, "correct horse battery\n").expect("write");
+    let out = sb
+        .cmd(&[
+            "--json",
+            "identity",
+            "create",
+            "--name",
+            "Zoë Ångström",
+            "--email",
+            "zoe@example.org",
+            "--role",
+            "Release manager",
+            "--org",
+            "Example Ltd",
+        ])
+        .env("SIGNOFF_PASSPHRASE_FILE", &pass)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let info: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(info["name"], "Zoë Ångström");
+    let fp = info["fingerprintSha256"]
+        .as_str()
+        .expect("fingerprint")
+        .to_owned();
+    assert_eq!(fp.len(), 95, "32 bytes as AB:CD:… pairs");
+    assert!(sb.ok(&["identity", "show"]).contains(&fp));
+    let key = std::fs::read_to_string(sb.data.join("identity/key.pem")).expect("key");
+    assert!(key.contains("ENCRYPTED PRIVATE KEY") && !key.contains("BEGIN PRIVATE KEY"));
+
+    let log = sb.json(&["run", "list"]); // the workspace still opens
+    assert!(log.as_array().is_some());
+    let db = sb.db();
+    let out = std::process::Command::new("sqlite3")
+        .arg(&db)
+        .arg("SELECT action, subject FROM activity")
+        .output()
+        .expect("sqlite3");
+    let rows = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        rows.contains(&format!("identity.created|identity/{fp}")),
+        "logged: {rows}"
+    );
+
+    let again = sb
+        .cmd(&[
+            "identity",
+            "create",
+            "--name",
+            "X",
+            "--email",
+            "x@example.org",
+        ])
+        .env("SIGNOFF_PASSPHRASE", "another passphrase")
+        .output()
+        .expect("run");
+    let err = expect_failure(again, "second identity");
+    assert!(err.contains("already exists"), "{err}");
+
+    // Import: a wrong .p12 password is named as such.
+    let sb2 = Sandbox::new();
+    let junk = sb2.path("org.p12");
+    std::fs::write(&junk, b"not a p12").expect("write");
+    let out = sb2
+        .cmd(&["identity", "import", junk.to_str().expect("p")])
+        .env("SIGNOFF_P12_PASSWORD", "x")
+        .env("SIGNOFF_PASSPHRASE", "correct horse battery")
+        .output()
+        .expect("run");
+    let err = expect_failure(out, "junk p12");
+    assert!(err.contains("org.p12: not a usable PKCS#12 file"), "{err}");
+}

@@ -224,6 +224,33 @@ impl Workspace {
         self.store.activity_head()
     }
 
+    /// Records a change to the signing identity (which lives outside the
+    /// database, in `signoff-signature`'s folder) in the activity log, so
+    /// the log shows when each signer's key came to be.
+    pub fn log_identity(
+        &mut self,
+        actor: &Actor,
+        action: &str,
+        fingerprint: &str,
+        details: serde_json::Value,
+    ) -> Result<()> {
+        if !matches!(action, "identity.created" | "identity.imported") {
+            return Err(Error::Invalid(format!(
+                "'{action}' is not an identity action"
+            )));
+        }
+        let at = self.now();
+        self.store.write(|tx| {
+            tx.log(
+                &at,
+                actor,
+                action,
+                &format!("identity/{fingerprint}"),
+                details,
+            )
+        })
+    }
+
     /// The whole activity log, oldest first.
     pub fn list_activity(&self) -> Result<Vec<ActivityEntry>> {
         self.store.activity()

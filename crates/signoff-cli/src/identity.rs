@@ -1,0 +1,52 @@
+//! Getting passphrases: from `SIGNOFF_PASSPHRASE_FILE` (first line) or
+//! `SIGNOFF_PASSPHRASE` for automation, else asked on the terminal without
+//! echo. Never from a command-line argument (it would sit in shell history
+//! and in `ps`).
+
+use std::io::IsTerminal;
+
+use anyhow::{Context, Result, bail};
+use signoff_signature::Passphrase;
+
+/// The passphrase from the environment, if automation provides one.
+fn from_env() -> Result<Option<String>> {
+    if let Some(file) = std::env::var_os("SIGNOFF_PASSPHRASE_FILE") {
+        let text = std::fs::read_to_string(&file).with_context(|| {
+            format!(
+                "reading SIGNOFF_PASSPHRASE_FILE ({})",
+                file.to_string_lossy()
+            )
+        })?;
+        return Ok(Some(text.lines().next().unwrap_or_default().to_owned()));
+    }
+    Ok(std::env::var("SIGNOFF_PASSPHRASE").ok())
+}
+
+/// A passphrase for a new key: asked twice on a terminal.
+pub fn new_passphrase() -> Result<Passphrase> {
+    if let Some(p) = from_env()? {
+        return Ok(Passphrase::new(p));
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!(
+            "no passphrase: run in a terminal, or set SIGNOFF_PASSPHRASE_FILE or SIGNOFF_PASSPHRASE"
+        );
+    }
+    let first = rpassword::prompt_password("Passphrase for the signing key: ")?;
+    let second = rpassword::prompt_password("Repeat it: ")?;
+    if first != second {
+        bail!("the two passphrases differ; nothing was created");
+    }
+    Ok(Passphrase::new(first))
+}
+
+/// The password of a PKCS#12 file.
+pub fn p12_password(file: &str) -> Result<String> {
+    if let Ok(p) = std::env::var("SIGNOFF_P12_PASSWORD") {
+        return Ok(p);
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!("no password for {file}: run in a terminal, or set SIGNOFF_P12_PASSWORD");
+    }
+    Ok(rpassword::prompt_password(format!("Password of {file}: "))?)
+}

@@ -1,0 +1,307 @@
+//! Identities on real files, checked against the OpenSSL CLI as an
+//! independent reader of the key, the certificate and PKCS#12 files.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::Command;
+
+use chrono::{TimeZone, Utc};
+use signoff_signature::{IdentityError, IdentityStore, KeyAlgorithm, NewIdentity, Passphrase};
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 28, 10, 0, 0)
+        .single()
+        .expect("time")
+}
+
+fn zoe() -> NewIdentity {
+    NewIdentity {
+        name: "Zoë Ångström".into(),
+        email: "zoe@example.org".into(),
+        role: "Release manager".into(),
+        organisation: "Example Ltd".into(),
+    }
+}
+
+fn openssl(args: &[&str]) -> std::process::Output {
+    Command::new("openssl")
+        .args(args)
+        .output()
+        .expect("openssl CLI")
+}
+
+#[test]
+fn a_created_identity_is_encrypted_at_rest_and_readable_by_openssl() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = IdentityStore::new(&dir.path().join("identity"));
+    let info = store
+        .create(&zoe(), &Passphrase::new("correct horse battery"), now())
+        .expect("create");
+    assert_eq!(
+        (
+            info.name.as_str(),
+            info.email.as_str(),
+            info.organisation.as_str()
+        ),
+        ("Zoë Ångström", "zoe@example.org", "Example Ltd")
+    );
+    assert_eq!(info.algorithm, KeyAlgorithm::EcdsaP256);
+    assert!(info.self_signed);
+    assert_eq!(store.show().expect("show"), Some(info.clone()));
+
+    let key = store.dir().join("key.pem");
+    let pem = std::fs::read_to_string(&key).expect("key");
+    assert!(
+        pem.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"),
+        "never in clear: {pem}"
+    );
+    let mode = std::fs::metadata(&key).expect("meta").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the key file is private");
+    let dir_mode = std::fs::metadata(store.dir())
+        .expect("meta")
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(dir_mode, 0o700);
+
+    let k = key.to_str().expect("path");
+    assert!(
+        openssl(&[
+            "pkey",
+            "-in",
+            k,
+            "-passin",
+            "pass:correct horse battery",
+            "-noout"
+        ])
+        .status
+        .success(),
+        "OpenSSL decrypts it"
+    );
+    assert!(
+        !openssl(&["pkey", "-in", k, "-passin", "pass:wrong one!", "-noout"])
+            .status
+            .success()
+    );
+
+    let cert = store.dir().join("cert.pem");
+    let out = openssl(&[
+        "x509",
+        "-in",
+        cert.to_str().expect("p"),
+        "-noout",
+        "-fingerprint",
+        "-sha256",
+        "-subject",
+        "-ext",
+        "keyUsage,subjectAltName",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&info.fingerprint_sha256),
+        "fingerprint agrees with OpenSSL: {text}"
+    );
+    assert!(
+        text.contains("Digital Signature") && text.contains("Non Repudiation"),
+        "{text}"
+    );
+    assert!(text.contains("email:zoe@example.org"), "{text}");
+
+    let signer = store
+        .unlock(&Passphrase::new("correct horse battery"))
+        .expect("unlock");
+    assert_eq!(signer.chain.len(), 1);
+}
+
+#[test]
+fn wrong_weak_corrupt_and_duplicate_are_refused_clearly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = IdentityStore::new(&dir.path().join("identity"));
+    assert!(matches!(
+        store.unlock(&Passphrase::new("whatever1")),
+        Err(IdentityError::Missing)
+    ));
+    let weak = store
+        .create(&zoe(), &Passphrase::new("short"), now())
+        .expect_err("weak");
+    assert!(weak.to_string().contains("at least 8 characters"), "{weak}");
+    assert!(store.show().expect("show").is_none(), "nothing written");
+
+    store
+        .create(&zoe(), &Passphrase::new("correct horse battery"), now())
+        .expect("create");
+    let again = store
+        .create(&zoe(), &Passphrase::new("correct horse battery"), now())
+        .expect_err("exists");
+    assert_eq!(again.code(), "identity_exists");
+
+    let wrong = store
+        .unlock(&Passphrase::new("not the passphrase"))
+        .expect_err("wrong");
+    assert_eq!(wrong.to_string(), "the passphrase is wrong");
+
+    let key = store.dir().join("key.pem");
+    let mut pem = std::fs::read_to_string(&key).expect("read");
+    pem.replace_range(80..90, "AAAAAAAAAA");
+    std::fs::write(&key, &pem).expect("write");
+    let err = store
+        .unlock(&Passphrase::new("correct horse battery"))
+        .expect_err("corrupt");
+    assert!(
+        matches!(
+            err,
+            IdentityError::CorruptKey { .. } | IdentityError::WrongPassphrase
+        ),
+        "{err}"
+    );
+    std::fs::write(&key, "garbage").expect("write");
+    let err = store
+        .unlock(&Passphrase::new("correct horse battery"))
+        .expect_err("garbage");
+    assert_eq!(err.code(), "key_corrupt", "{err}");
+
+    let bad = NewIdentity {
+        email: "not-an-email".into(),
+        ..zoe()
+    };
+    let other = IdentityStore::new(&dir.path().join("other"));
+    assert!(
+        other
+            .create(&bad, &Passphrase::new("correct horse battery"), now())
+            .expect_err("email")
+            .to_string()
+            .contains("not an email address")
+    );
+}
+
+fn make_p12(dir: &Path, kind: &str) -> std::path::PathBuf {
+    let key = dir.join(format!("{kind}.key"));
+    let cert = dir.join(format!("{kind}.crt"));
+    let p12 = dir.join(format!("{kind}.p12"));
+    let k = key.to_str().expect("p");
+    let keygen = match kind {
+        "rsa" => openssl(&[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            k,
+        ]),
+        _ => openssl(&[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-out",
+            k,
+        ]),
+    };
+    assert!(
+        keygen.status.success(),
+        "{}",
+        String::from_utf8_lossy(&keygen.stderr)
+    );
+    let req = openssl(&[
+        "req",
+        "-new",
+        "-x509",
+        "-key",
+        k,
+        "-out",
+        cert.to_str().expect("p"),
+        "-days",
+        "365",
+        "-subj",
+        "/CN=Org Signer/O=Example Org/emailAddress=signer@example.org",
+    ]);
+    assert!(
+        req.status.success(),
+        "{}",
+        String::from_utf8_lossy(&req.stderr)
+    );
+    let export = openssl(&[
+        "pkcs12",
+        "-export",
+        "-inkey",
+        k,
+        "-in",
+        cert.to_str().expect("p"),
+        "-out",
+        p12.to_str().expect("p"),
+        "-passout",
+        "pass:p12-secret",
+    ]);
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    p12
+}
+
+#[test]
+fn organisation_issued_p12_files_import_rsa_and_ec() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (kind, alg) in [("rsa", KeyAlgorithm::Rsa), ("ec", KeyAlgorithm::EcdsaP256)] {
+        let p12 = make_p12(dir.path(), kind);
+        let bytes = std::fs::read(&p12).expect("read");
+        let store = IdentityStore::new(&dir.path().join(format!("id-{kind}")));
+        let err = store
+            .import_p12(
+                "org.p12",
+                &bytes,
+                "wrong",
+                &Passphrase::new("local passphrase"),
+                "Approver",
+                now(),
+            )
+            .expect_err("wrong p12 password");
+        assert_eq!(
+            err.to_string(),
+            "org.p12: wrong password for this PKCS#12 file"
+        );
+        let info = store
+            .import_p12(
+                "org.p12",
+                &bytes,
+                "p12-secret",
+                &Passphrase::new("local passphrase"),
+                "Approver",
+                now(),
+            )
+            .expect("import");
+        assert_eq!(info.algorithm, alg);
+        assert_eq!(
+            (
+                info.name.as_str(),
+                info.organisation.as_str(),
+                info.email.as_str()
+            ),
+            ("Org Signer", "Example Org", "signer@example.org")
+        );
+        assert_eq!(info.source, "imported");
+        let pem = std::fs::read_to_string(store.dir().join("key.pem")).expect("key");
+        assert!(
+            pem.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"),
+            "re-encrypted, never in clear"
+        );
+        store
+            .unlock(&Passphrase::new("local passphrase"))
+            .expect("unlock");
+    }
+    let junk = IdentityStore::new(&dir.path().join("junk"));
+    let err = junk
+        .import_p12(
+            "junk.p12",
+            b"not a pkcs12 file",
+            "x",
+            &Passphrase::new("local passphrase"),
+            "",
+            now(),
+        )
+        .expect_err("junk");
+    assert_eq!(err.code(), "bad_p12", "{err}");
+}
