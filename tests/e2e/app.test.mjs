@@ -266,6 +266,7 @@ describe('Dark theme screenshots', () => {
       await (await browser.$('[data-run="1"]')).click();
       await (await browser.$('[data-testid=walkthrough]')).waitForExist();
       await press(browser, 'j');
+      await waitText(browser, '[data-testid=signoff-state]', '15 items block sign-off');
       await screenshot(browser, 'walkthrough-dark');
       assert.deepEqual(await axe(browser), [], 'Walkthrough (dark)');
       await press(browser, 'h');

@@ -168,6 +168,14 @@ impl Out {
                 c.pending,
                 c.total
             );
+            if run.blockers.is_empty() {
+                s += "sign-off: ready, nothing blocks it\n";
+            } else {
+                s += &format!("sign-off: blocked by {} item(s):\n", run.blockers.len());
+                for b in &run.blockers {
+                    s += &format!("  - {} ({}): {}\n", b.item_id, b.title, b.problem);
+                }
+            }
             let mut section = "";
             for item in &run.items {
                 if item.section_id != section {

@@ -51,6 +51,12 @@ fn run_show_json_lists_items_with_results_and_evidence() {
         "agrees with sha256sum"
     );
     assert_eq!(items[1]["status"], "pending");
+    assert_eq!(
+        v["blockers"].as_array().map(Vec::len),
+        Some(14),
+        "14 items still block sign-off"
+    );
+    assert_eq!(v["blockers"][0]["itemId"], "debug-false");
     assert_eq!(v["counts"]["pass"], 1);
     assert_eq!(v["templateId"], "predeploy");
 }

@@ -14,6 +14,7 @@ pub mod error;
 pub mod evidence;
 pub mod model;
 pub mod runs;
+pub mod signoff;
 pub mod store;
 pub mod template;
 pub mod templates;

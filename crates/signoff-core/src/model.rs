@@ -135,6 +135,8 @@ pub struct RunDetail {
     /// The template as it was when the run started.
     pub template: Template,
     pub items: Vec<RunItem>,
+    /// What stands between this run and a sign-off (empty: ready to sign).
+    pub blockers: Vec<crate::signoff::Blocker>,
 }
 
 /// One item of a run: what the template says, and what was recorded.

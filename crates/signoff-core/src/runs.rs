@@ -81,7 +81,7 @@ impl Workspace {
         for (item, ev) in self.store.evidence(run)? {
             evidence.entry(item).or_default().push(ev);
         }
-        let items = template
+        let items: Vec<RunItem> = template
             .items()
             .map(|(section, item)| {
                 let r = results.remove(&item.id);
@@ -100,10 +100,12 @@ impl Workspace {
                 }
             })
             .collect();
+        let blockers = crate::signoff::blockers(&items, self.today());
         Ok(RunDetail {
             summary,
             template,
             items,
+            blockers,
         })
     }
 

@@ -147,6 +147,18 @@ function Sidebar({ run, current, onPick }: { run: RunDetail; current: string; on
           <span class="c-fail">✗ {c.fail}</span>
           <span class="c-na">⊘ {c.na}</span>
         </div>
+        {run.blockers.length === 0 ? (
+          <div class="signoff-state ready small" data-testid="signoff-state">✓ Ready for sign-off</div>
+        ) : (
+          <button
+            class="signoff-state blocked small linklike"
+            data-testid="signoff-state"
+            title={run.blockers.slice(0, 12).map((b) => `${b.title}: ${b.problem}`).join('\n')}
+            onClick={() => onPick(run.blockers[0].itemId)}
+          >
+            {run.blockers.length} {run.blockers.length === 1 ? 'item blocks' : 'items block'} sign-off · next
+          </button>
+        )}
       </div>
       {run.template.section.map((s) => {
         const list = bySection.get(s.id) ?? [];

@@ -1,0 +1,150 @@
+//! Sign-off rules: when a run may be signed, and what stands in the way.
+//! Pure functions over a run's state and today's date; the signing itself
+//! (report, signature, freezing) builds on them.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::model::{RunItem, Status};
+use crate::template::EvidenceRule;
+
+/// One reason a run cannot be signed yet, naming the item.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct Blocker {
+    pub item_id: String,
+    pub title: String,
+    pub problem: String,
+}
+
+/// Everything that blocks signing, one entry per item, in template order. A run can be signed
+/// when every item is *pass*, *N/A* with a reason, or *fail* with a waiver
+/// that has not expired by `today`; and every item whose template requires
+/// evidence has some (N/A items excepted: nothing applies to show).
+pub fn blockers(items: &[RunItem], today: NaiveDate) -> Vec<Blocker> {
+    let mut out = Vec::new();
+    for item in items {
+        let mut problems: Vec<String> = Vec::new();
+        match item.status {
+            Status::Pending => problems.push("not checked yet".into()),
+            Status::Pass => {}
+            Status::Na if item.reason.trim().is_empty() => {
+                problems.push("N/A without a reason".into())
+            }
+            Status::Na => {}
+            Status::Fail => match &item.waiver {
+                None => problems.push("failed, with no waiver".into()),
+                Some(w) if w.expires_on < today => problems.push(format!(
+                    "failed, and its waiver expired on {}",
+                    w.expires_on
+                )),
+                Some(_) => {}
+            },
+        }
+        if item.evidence_rule == EvidenceRule::Required
+            && item.status != Status::Na
+            && item.evidence.is_empty()
+        {
+            problems.push("evidence is required and none is attached".into());
+        }
+        if !problems.is_empty() {
+            out.push(Blocker {
+                item_id: item.id.clone(),
+                title: item.title.clone(),
+                problem: problems.join("; "),
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Evidence, EvidenceKind, Waiver};
+
+    fn item(id: &str, status: Status, rule: EvidenceRule) -> RunItem {
+        RunItem {
+            id: id.into(),
+            section_id: "s".into(),
+            title: id.to_uppercase(),
+            evidence_rule: rule,
+            status,
+            note: String::new(),
+            reason: String::new(),
+            updated_at: None,
+            updated_by: None,
+            waiver: None,
+            evidence: Vec::new(),
+        }
+    }
+
+    fn date(s: &str) -> NaiveDate {
+        s.parse().expect("date")
+    }
+
+    #[test]
+    fn each_rule_blocks_and_is_named() {
+        let today = date("2026-11-28");
+        let waiver = |until: &str| Waiver {
+            justification: "accepted".into(),
+            accepted_by: "CISO".into(),
+            expires_on: date(until),
+            granted_at: String::new(),
+            granted_by: String::new(),
+        };
+        let file = Evidence {
+            id: 1,
+            kind: EvidenceKind::File,
+            name: "proof.txt".into(),
+            sha256: "00".into(),
+            size: 1,
+            media_type: "text/plain".into(),
+            text: String::new(),
+            observed_on: today,
+            sensitive: false,
+            added_at: String::new(),
+            added_by: String::new(),
+        };
+        let mut na_ok = item("na-ok", Status::Na, EvidenceRule::Required);
+        na_ok.reason = "internal only".into();
+        let mut waived = item("waived", Status::Fail, EvidenceRule::Optional);
+        waived.waiver = Some(waiver("2026-11-28"));
+        let mut expired = item("expired", Status::Fail, EvidenceRule::Optional);
+        expired.waiver = Some(waiver("2026-11-27"));
+        let mut proven = item("proven", Status::Pass, EvidenceRule::Required);
+        proven.evidence.push(file);
+        let items = vec![
+            item("pending", Status::Pending, EvidenceRule::Required),
+            item("pass", Status::Pass, EvidenceRule::Optional),
+            item("no-evidence", Status::Pass, EvidenceRule::Required),
+            proven,
+            na_ok,
+            item("na-no-reason", Status::Na, EvidenceRule::Optional),
+            item("fail", Status::Fail, EvidenceRule::Optional),
+            waived,
+            expired,
+        ];
+        let got: Vec<(String, String)> = blockers(&items, today)
+            .into_iter()
+            .map(|b| (b.item_id, b.problem))
+            .collect();
+        let want = [
+            (
+                "pending",
+                "not checked yet; evidence is required and none is attached",
+            ),
+            ("no-evidence", "evidence is required and none is attached"),
+            ("na-no-reason", "N/A without a reason"),
+            ("fail", "failed, with no waiver"),
+            ("expired", "failed, and its waiver expired on 2026-11-27"),
+        ];
+        assert_eq!(
+            got,
+            want.map(|(a, b)| (a.to_owned(), b.to_owned())),
+            "a waiver is good through its expiry day; N/A needs no evidence"
+        );
+        assert!(blockers(&[item("pass", Status::Pass, EvidenceRule::Optional)], today).is_empty());
+    }
+}
