@@ -12,6 +12,7 @@ pub mod clock;
 pub mod doctor;
 pub mod error;
 pub mod evidence;
+pub mod manifest;
 pub mod model;
 pub mod runs;
 pub mod signoff;

@@ -600,3 +600,50 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[test]
+fn the_manifest_is_canonical_and_covers_every_change() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut ws = workspace(dir.path());
+    let a = alice();
+    ws.new_run(&a, "predeploy", "v1.4.0", "production")
+        .expect("run");
+    ws.new_run(&a, "incident-response", "other", "")
+        .expect("other run");
+    let m1 = ws.run_manifest(1).expect("manifest");
+    assert_eq!(m1.schema, "signoff.run-manifest/1");
+    assert_eq!(m1.items.len(), 15);
+    assert_eq!(m1.activity.entries.len(), 1, "only run 1's own entries");
+    assert_eq!(m1.activity.head_seq, 2, "but the whole log's head");
+    assert_eq!(
+        m1.digest(),
+        ws.run_manifest(1).expect("again").digest(),
+        "same state, same bytes"
+    );
+    let parsed: signoff_core::manifest::Manifest =
+        serde_json::from_slice(&m1.canonical_json()).expect("parses back");
+    assert_eq!(parsed, m1);
+
+    let mut seen = vec![m1.digest()];
+    ws.set_result(&a, 1, "backups", set(Status::Pass))
+        .expect("pass");
+    seen.push(ws.run_manifest(1).expect("m").digest());
+    ws.add_evidence_note(
+        &a,
+        1,
+        "backups",
+        "restore tested",
+        &EvidenceOptions::default(),
+    )
+    .expect("note");
+    seen.push(ws.run_manifest(1).expect("m").digest());
+    ws.set_result(&a, 2, "rotate-api-keys", set(Status::Pass))
+        .expect("other run");
+    seen.push(ws.run_manifest(1).expect("m").digest());
+    let unique: std::collections::HashSet<_> = seen.iter().collect();
+    assert_eq!(
+        unique.len(),
+        seen.len(),
+        "every change moves the digest (the log head covers other runs too)"
+    );
+}
