@@ -292,27 +292,12 @@ pub async fn add_evidence_bytes(
     let item = header("x-item")?;
     let media = header("x-media-type").unwrap_or_else(|_| "image/png".into());
     let sensitive = header("x-sensitive").is_ok_and(|v| v == "true");
-    let ext = match media.as_str() {
-        "image/jpeg" => "jpg",
-        "image/gif" => "gif",
-        "image/webp" => "webp",
-        _ => "png",
-    };
     let actor = state.actor.clone();
-    state.with(|ws| {
-        let name = format!("Pasted screenshot {}.{ext}", ws.name_stamp());
-        ws.add_evidence_bytes(
-            &actor,
-            run,
-            &item,
-            &name,
-            bytes,
-            &EvidenceOptions {
-                observed_on: None,
-                sensitive,
-            },
-        )
-    })
+    let opts = EvidenceOptions {
+        observed_on: None,
+        sensitive,
+    };
+    state.with(|ws| ws.add_evidence_screenshot(&actor, run, &item, bytes, &media, &opts))
 }
 
 #[tauri::command]

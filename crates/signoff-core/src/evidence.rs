@@ -68,6 +68,32 @@ impl Workspace {
         self.record_file(actor, run, item, name, blob, observed_on, opts.sensitive)
     }
 
+    /// Attaches a pasted screenshot, named after the time it was pasted
+    /// ("Pasted screenshot 2026-11-28 09.30.00 UTC.png").
+    pub fn add_evidence_screenshot(
+        &mut self,
+        actor: &Actor,
+        run: i64,
+        item: &str,
+        bytes: &[u8],
+        media_type: &str,
+        opts: &EvidenceOptions,
+    ) -> Result<Evidence> {
+        let ext = match media_type {
+            "image/jpeg" => "jpg",
+            "image/gif" => "gif",
+            "image/webp" => "webp",
+            "image/png" => "png",
+            other => {
+                return Err(Error::Invalid(format!(
+                    "a pasted screenshot must be PNG, JPEG, GIF or WebP, not {other}"
+                )));
+            }
+        };
+        let name = format!("Pasted screenshot {}.{ext}", self.name_stamp());
+        self.add_evidence_bytes(actor, run, item, &name, bytes, opts)
+    }
+
     /// Attaches a free-text note.
     pub fn add_evidence_note(
         &mut self,

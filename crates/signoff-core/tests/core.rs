@@ -647,3 +647,36 @@ fn the_manifest_is_canonical_and_covers_every_change() {
         "every change moves the digest (the log head covers other runs too)"
     );
 }
+
+#[test]
+fn pasted_screenshots_are_named_by_time_and_must_be_images() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut ws = workspace(dir.path());
+    ws.new_run(&alice(), "predeploy", "v1", "").expect("run");
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+    let ev = ws
+        .add_evidence_screenshot(
+            &alice(),
+            1,
+            "https",
+            png,
+            "image/png",
+            &EvidenceOptions::default(),
+        )
+        .expect("paste");
+    assert_eq!(ev.name, "Pasted screenshot 2026-11-28 09.30.00 UTC.png");
+    let err = ws
+        .add_evidence_screenshot(
+            &alice(),
+            1,
+            "https",
+            b"<svg/>",
+            "image/svg+xml",
+            &EvidenceOptions::default(),
+        )
+        .expect_err("svg");
+    assert!(
+        err.to_string().contains("must be PNG, JPEG, GIF or WebP"),
+        "{err}"
+    );
+}
