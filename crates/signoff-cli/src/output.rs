@@ -19,13 +19,13 @@ pub struct Out {
 
 impl Out {
     fn emit<T: Serialize + ?Sized>(&self, value: &T, text: impl FnOnce() -> String) -> Result<()> {
-        if self.json {
-            println!("{}", serde_json::to_string_pretty(value)?);
+        let body = if self.json {
+            serde_json::to_string_pretty(value)?
         } else {
-            let t = text();
-            if !t.is_empty() {
-                println!("{}", t.trim_end());
-            }
+            text().trim_end().to_owned()
+        };
+        if !body.is_empty() {
+            print_out(&body);
         }
         Ok(())
     }
@@ -277,6 +277,18 @@ impl Out {
             };
             s
         })
+    }
+}
+
+/// Prints a line on stdout; a closed pipe (`signoff run show | head`) ends
+/// the program quietly instead of panicking.
+fn print_out(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{text}").and_then(|_| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
     }
 }
 

@@ -605,3 +605,136 @@ fn identity_create_show_and_import_from_the_command_line() {
     let err = expect_failure(out, "junk p12");
     assert!(err.contains("org.p12: not a usable PKCS#12 file"), "{err}");
 }
+
+/// A data directory on a 4 MiB tmpfs, unmounted on drop (needs root).
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn mount() -> Option<SmallDisk> {
+        if !common::is_root() {
+            eprintln!("skipped: mounting a small tmpfs needs root");
+            return None;
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .expect("mount");
+        assert!(ok.success(), "mount a 4 MiB tmpfs");
+        Some(SmallDisk { dir })
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+#[test]
+fn a_full_disk_is_reported_and_loses_nothing() {
+    let Some(disk) = SmallDisk::mount() else {
+        return;
+    };
+    let data = disk.dir.path().join("data");
+    let run = |args: &[&str]| {
+        std::process::Command::new(common::BIN)
+            .arg("--data-dir")
+            .arg(&data)
+            .args(["--actor", "t"])
+            .args(args)
+            .output()
+            .expect("run")
+    };
+    assert!(
+        run(&["run", "new", "--template", "predeploy", "--target", "v1"])
+            .status
+            .success()
+    );
+    assert!(
+        run(&[
+            "run",
+            "set",
+            "1",
+            "backups",
+            "--status",
+            "pass",
+            "--note",
+            "before the disk filled"
+        ])
+        .status
+        .success()
+    );
+
+    // Evidence larger than the free space: refused, nothing recorded, no temp file left.
+    let big = tempfile::NamedTempFile::new().expect("big");
+    std::fs::write(big.path(), vec![7u8; 6 << 20]).expect("write big");
+    let err = expect_failure(
+        run(&[
+            "evidence",
+            "add",
+            "1",
+            "backups",
+            big.path().to_str().expect("p"),
+        ]),
+        "disk full",
+    );
+    assert!(
+        err.contains("the disk is full") && err.contains("nothing was recorded"),
+        "{err}"
+    );
+    let tmp = std::fs::read_dir(data.join("evidence/tmp"))
+        .expect("tmp")
+        .count();
+    assert_eq!(tmp, 0, "the partial copy was removed");
+
+    // Fill what is left, then change a result: refused clearly.
+    let filler = disk.dir.path().join("filler");
+    let _ = std::fs::write(&filler, vec![0u8; 4 << 20]);
+    let out = run(&[
+        "run",
+        "set",
+        "1",
+        "firewall",
+        "--status",
+        "pass",
+        "--note",
+        &"x".repeat(19_000),
+    ]);
+    let err = expect_failure(out, "db full");
+    assert!(
+        err.contains("the disk is full")
+            || err.contains("the disk may be full or failing. Nothing was recorded"),
+        "{err}"
+    );
+    std::fs::remove_file(&filler).expect("free space");
+
+    let show = run(&["--json", "run", "show", "1"]);
+    assert!(
+        show.status.success(),
+        "{}",
+        String::from_utf8_lossy(&show.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&show.stdout).expect("json");
+    let backups = v["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["id"] == "backups")
+        .expect("backups")
+        .clone();
+    assert_eq!(
+        backups["note"], "before the disk filled",
+        "earlier work survives"
+    );
+    assert!(backups["evidence"].as_array().expect("ev").is_empty());
+    assert!(
+        run(&["doctor"]).status.success(),
+        "the workspace is whole after the disk filled"
+    );
+}

@@ -60,6 +60,11 @@ pub enum Error {
     #[error("the disk is full: {context}; nothing was recorded. Free some space and try again")]
     DiskFull { context: String },
 
+    #[error(
+        "the database could not be written ({0}); the disk may be full or failing. Nothing was recorded"
+    )]
+    Storage(String),
+
     #[error("database error: {0}")]
     Database(String),
 }
@@ -79,6 +84,7 @@ impl Error {
             Error::DataDir { .. } => "data_dir",
             Error::Io { .. } => "io",
             Error::DiskFull { .. } => "disk_full",
+            Error::Storage(_) => "storage",
             Error::Database(_) => "database",
         }
     }
@@ -112,6 +118,9 @@ impl From<rusqlite::Error> for Error {
             Some(ErrorCode::DiskFull) => Error::DiskFull {
                 context: "writing the database".into(),
             },
+            Some(ErrorCode::SystemIoFailure | ErrorCode::CannotOpen) => {
+                Error::Storage(e.to_string())
+            }
             _ => Error::Database(e.to_string()),
         }
     }
