@@ -95,8 +95,17 @@ fn test() -> Result<()> {
         "-D",
         "warnings",
     ])?;
-    step("cargo test (unit, integration, CLI, crash, tamper and bindings tests)");
-    cargo(&["test", "--workspace"])?;
+    let pyhanko = system::pyhanko()?;
+    step("cargo test (unit, integration, CLI, crash, tamper, signature and bindings tests)");
+    let status = Command::new(cargo_bin())
+        .args(["test", "--workspace"])
+        .env("SIGNOFF_PYHANKO", &pyhanko)
+        .current_dir(workspace_root())
+        .status()
+        .context("running cargo test")?;
+    if !status.success() {
+        bail!("cargo test failed ({status})");
+    }
     end_to_end()?;
     step("all checks passed");
     Ok(())

@@ -14,9 +14,12 @@ pub const BUILD: &[&str] = &["build-essential", "pkg-config", "libwebkit2gtk-4.1
 
 /// Testing adds: the sqlite3 CLI (tamper tests edit the database behind
 /// Signoff's back), setpriv (unprivileged runs, so permission errors are
-/// real under root), GNU time (peak memory in benches), and for the app in
-/// its real webview: WebKitWebDriver, Xvfb, xauth, a font, ImageMagick
-/// (screenshots) and python3-xlib (closing the window like a window manager).
+/// real under root), GNU time (peak memory in benches), for the app in its
+/// real webview: WebKitWebDriver, Xvfb, xauth, a font, ImageMagick
+/// (screenshots) and python3-xlib (closing the window like a window
+/// manager); for signed PDFs: poppler-utils (pdfsig), qpdf, the OpenSSL CLI
+/// (an independent reader of keys and PKCS#12 files) and python3-venv (for
+/// pyHanko, installed from PyPI into target/tools).
 pub const TEST: &[&str] = &[
     "build-essential",
     "pkg-config",
@@ -30,6 +33,10 @@ pub const TEST: &[&str] = &[
     "fonts-dejavu-core",
     "imagemagick",
     "python3-xlib",
+    "poppler-utils",
+    "qpdf",
+    "openssl",
+    "python3-venv",
 ];
 
 const TAURI_DRIVER_VERSION: &str = "2.1.0";
@@ -143,5 +150,45 @@ pub fn tauri_driver() -> Result<std::path::PathBuf> {
             "--locked",
         ])?;
     }
+    Ok(bin)
+}
+
+/// pyHanko versions the signature tests were written against.
+const PYHANKO: &[&str] = &[
+    "pyhanko==0.38.0",
+    "pyhanko-certvalidator==0.33.0",
+    "pyhanko-cli==0.6.0",
+];
+
+/// The pyhanko CLI in a virtualenv under target/tools (pip, pinned).
+pub fn pyhanko() -> Result<std::path::PathBuf> {
+    let venv = workspace_root().join("target/tools/pyhanko-venv");
+    let bin = venv.join("bin/pyhanko");
+    let marker = venv.join(PYHANKO.join(" ").replace(['=', ' '], "_"));
+    if bin.exists() && marker.exists() {
+        return Ok(bin);
+    }
+    step(&format!(
+        "installing {} into {}",
+        PYHANKO.join(" "),
+        venv.display()
+    ));
+    let status = Command::new("/usr/bin/python3")
+        .args(["-m", "venv", "--clear"])
+        .arg(&venv)
+        .status()
+        .context("creating a Python virtualenv (python3-venv)")?;
+    if !status.success() {
+        bail!("python3 -m venv failed");
+    }
+    let status = Command::new(venv.join("bin/pip"))
+        .args(["install", "--quiet", "--disable-pip-version-check"])
+        .args(PYHANKO)
+        .status()
+        .context("running pip")?;
+    if !status.success() {
+        bail!("pip install pyhanko failed");
+    }
+    std::fs::write(&marker, b"")?;
     Ok(bin)
 }

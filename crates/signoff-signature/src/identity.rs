@@ -15,7 +15,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Datelike, Utc};
-use pkcs8::der::Decode;
+use der::Decode;
 use pkcs8::{DecodePrivateKey, EncryptedPrivateKeyInfo, LineEnding, PrivateKeyInfo};
 use rand_core::{OsRng, RngCore};
 use serde::{Deserialize, Serialize};
@@ -311,7 +311,7 @@ impl IdentityStore {
             detail,
         };
         let (label, der) =
-            pkcs8::der::pem::decode_vec(pem.as_bytes()).map_err(|e| corrupt(e.to_string()))?;
+            der::pem::decode_vec(pem.as_bytes()).map_err(|e| corrupt(e.to_string()))?;
         if label != "ENCRYPTED PRIVATE KEY" {
             return Err(corrupt(format!("found a '{label}' block")));
         }
@@ -369,7 +369,7 @@ impl IdentityStore {
         let mut cert_pem = String::new();
         for der in chain {
             cert_pem.push_str(
-                &pkcs8::der::pem::encode_string("CERTIFICATE", LineEnding::LF, der)
+                &der::pem::encode_string("CERTIFICATE", LineEnding::LF, der)
                     .map_err(|e| IdentityError::Invalid(e.to_string()))?,
             );
         }
@@ -439,13 +439,13 @@ fn describe(
                     .ok()
                     .or_else(|| {
                         a.value
-                            .decode_as::<pkcs8::der::asn1::PrintableStringRef<'_>>()
+                            .decode_as::<der::asn1::PrintableStringRef<'_>>()
                             .ok()
                             .map(|s| s.to_string())
                     })
                     .or_else(|| {
                         a.value
-                            .decode_as::<pkcs8::der::asn1::Ia5StringRef<'_>>()
+                            .decode_as::<der::asn1::Ia5StringRef<'_>>()
                             .ok()
                             .map(|s| s.to_string())
                     })
@@ -526,7 +526,7 @@ fn read_chain(path: &Path) -> Result<Vec<Vec<u8>>> {
         if block.trim().is_empty() {
             continue;
         }
-        let (_, der) = pkcs8::der::pem::decode_vec(block.trim_start().as_bytes())
+        let (_, der) = der::pem::decode_vec(block.trim_start().as_bytes())
             .map_err(|e| IdentityError::Invalid(format!("{} is damaged: {e}", path.display())))?;
         out.push(der);
     }

@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod identity;
+pub mod pdf;
 
 pub use identity::{
     IdentityError, IdentityInfo, IdentityStore, KeyAlgorithm, NewIdentity, Passphrase, Signer,

@@ -1,0 +1,320 @@
+//! PAdES signatures checked by outside validators: pyHanko (the strict
+//! one: it also catches content appended after signing), poppler's pdfsig
+//! (whose exit code means nothing, so its text is read) and qpdf.
+//! `SIGNOFF_PYHANKO` names the pyhanko binary (`cargo xtask test` installs
+//! it in a virtualenv under target/).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chrono::{TimeZone, Utc};
+use lopdf::content::{Content, Operation};
+use lopdf::{Document, Object, Stream, dictionary};
+use signoff_signature::pdf::{SignOptions, sign_pdf};
+use signoff_signature::{IdentityStore, NewIdentity, Passphrase, Signer};
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 28, 10, 0, 0)
+        .single()
+        .expect("time")
+}
+
+/// A one-page PDF made with lopdf.
+fn base_pdf() -> Vec<u8> {
+    let mut doc = Document::with_version("1.7");
+    let pages_id = doc.new_object_id();
+    let font_id = doc.add_object(
+        dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" },
+    );
+    let resources_id = doc.add_object(dictionary! { "Font" => dictionary! { "F1" => font_id } });
+    let content = Content {
+        operations: vec![
+            Operation::new("BT", vec![]),
+            Operation::new("Tf", vec!["F1".into(), 18.into()]),
+            Operation::new("Td", vec![72.into(), 720.into()]),
+            Operation::new("Tj", vec![Object::string_literal("Signoff test report")]),
+            Operation::new("ET", vec![]),
+        ],
+    };
+    let content_id = doc.add_object(Stream::new(
+        dictionary! {},
+        content.encode().expect("content"),
+    ));
+    let page_id = doc.add_object(dictionary! {
+        "Type" => "Page", "Parent" => pages_id, "Contents" => content_id,
+        "Resources" => resources_id, "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+    });
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(
+            dictionary! { "Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1 },
+        ),
+    );
+    let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog_id);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).expect("save");
+    out
+}
+
+fn identity(dir: &Path, name: &str) -> (Signer, PathBuf) {
+    let store = IdentityStore::new(&dir.join(name));
+    let who = NewIdentity {
+        name: "Zoë Ångström".into(),
+        email: "zoe@example.org".into(),
+        role: "Release manager".into(),
+        organisation: "Example Ltd".into(),
+    };
+    store
+        .create(&who, &Passphrase::new("correct horse battery"), now())
+        .expect("identity");
+    let signer = store
+        .unlock(&Passphrase::new("correct horse battery"))
+        .expect("unlock");
+    (signer, store.dir().join("cert.pem"))
+}
+
+fn pyhanko() -> String {
+    std::env::var("SIGNOFF_PYHANKO").unwrap_or_else(|_| "pyhanko".into())
+}
+
+/// pyHanko's verdict: (exit ok, output).
+fn pyhanko_validate(pdf: &Path, trust: &[&Path]) -> (bool, String) {
+    let mut cmd = Command::new(pyhanko());
+    cmd.args([
+        "sign",
+        "validate",
+        "--pretty-print",
+        "--no-revocation-check",
+        "--trust-replace",
+    ]);
+    for t in trust {
+        cmd.arg("--trust").arg(t);
+    }
+    let out = cmd
+        .arg(pdf)
+        .output()
+        .expect("pyhanko (cargo xtask test installs it)");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+fn pdfsig(pdf: &Path) -> String {
+    let out = Command::new("pdfsig").arg(pdf).output().expect("pdfsig");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn a_p256_signature_is_valid_for_pyhanko_pdfsig_and_qpdf() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (signer, cert) = identity(dir.path(), "zoe");
+    let signed = sign_pdf(
+        &base_pdf(),
+        &signer,
+        &SignOptions {
+            reason: "Prepared by".into(),
+            time: now(),
+        },
+    )
+    .expect("sign");
+    let file = dir.path().join("signed.pdf");
+    std::fs::write(&file, &signed).expect("write");
+
+    let (ok, text) = pyhanko_validate(&file, &[&cert]);
+    assert!(
+        ok && text.contains("The signature is judged VALID."),
+        "pyHanko: {text}"
+    );
+    assert!(
+        text.contains("The signature covers the entire file."),
+        "{text}"
+    );
+    let sig = pdfsig(&file);
+    assert!(sig.contains("Signature is Valid."), "pdfsig: {sig}");
+    assert!(
+        sig.contains("Zoë Ångström"),
+        "pdfsig names the signer: {sig}"
+    );
+    assert!(
+        Command::new("qpdf")
+            .arg("--check")
+            .arg(&file)
+            .status()
+            .expect("qpdf")
+            .success(),
+        "qpdf --check"
+    );
+
+    // Without trusting the self-signed certificate, pyHanko must not say VALID.
+    let (_, text) = pyhanko_validate(&file, &[]);
+    assert!(
+        !text.contains("judged VALID"),
+        "untrusted signer accepted: {text}"
+    );
+}
+
+#[test]
+fn a_countersignature_keeps_the_first_valid_and_tampering_is_caught() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (preparer, cert1) = identity(dir.path(), "preparer");
+    let (approver, cert2) = identity(dir.path(), "approver");
+    let once = sign_pdf(
+        &base_pdf(),
+        &preparer,
+        &SignOptions {
+            reason: "Prepared by".into(),
+            time: now(),
+        },
+    )
+    .expect("sign");
+    let twice = sign_pdf(
+        &once,
+        &approver,
+        &SignOptions {
+            reason: "Approved by".into(),
+            time: now(),
+        },
+    )
+    .expect("countersign");
+    let file = dir.path().join("countersigned.pdf");
+    std::fs::write(&file, &twice).expect("write");
+    let (ok, text) = pyhanko_validate(&file, &[&cert1, &cert2]);
+    assert!(
+        ok && text.matches("The signature is judged VALID.").count() == 2,
+        "both signatures valid: {text}"
+    );
+    assert_eq!(
+        pdfsig(&file).matches("Signature is Valid.").count(),
+        2,
+        "{}",
+        pdfsig(&file)
+    );
+
+    // A byte flipped inside the signed range: the digest no longer matches.
+    let mut flipped = twice.clone();
+    let at = flipped
+        .windows(19)
+        .position(|w| w == b"Signoff test report")
+        .expect("text");
+    flipped[at] = b's';
+    let bad = dir.path().join("flipped.pdf");
+    std::fs::write(&bad, &flipped).expect("write");
+    let (ok, text) = pyhanko_validate(&bad, &[&cert1, &cert2]);
+    assert!(
+        !ok && !text.contains("judged VALID"),
+        "pyHanko must reject a changed byte: {text}"
+    );
+    assert!(pdfsig(&bad).contains("Digest Mismatch"), "{}", pdfsig(&bad));
+
+    // Content appended after the last signature: only pyHanko sees it.
+    let mut appended = twice.clone();
+    appended.extend_from_slice(b"\n% appended after signing\n1 0 obj\n(hello)\nendobj\n");
+    let bad = dir.path().join("appended.pdf");
+    std::fs::write(&bad, &appended).expect("write");
+    // Bytes that are not a proper revision: pyHanko still calls each
+    // signature valid but flags that the last one no longer covers the file
+    // and that the change may be illegitimate. (`signoff verify` will fail
+    // such a file outright: nothing but signatures may follow a signature.)
+    let (_, text) = pyhanko_validate(&bad, &[&cert1, &cert2]);
+    let last = text.rsplit("Field 2").next().unwrap_or_default();
+    assert!(
+        last.contains("The signature does not cover the entire file.")
+            && last.contains("Some modifications may be illegitimate"),
+        "pyHanko flags what follows the last signature: {text}"
+    );
+}
+
+#[test]
+fn an_imported_rsa_identity_signs_valid_pdfs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let key = d.join("rsa.key");
+    let cert = d.join("rsa.crt");
+    let p12 = d.join("rsa.p12");
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .output()
+            .expect("openssl");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&[
+        "genpkey",
+        "-algorithm",
+        "RSA",
+        "-pkeyopt",
+        "rsa_keygen_bits:2048",
+        "-out",
+        key.to_str().expect("p"),
+    ]);
+    run(&[
+        "req",
+        "-new",
+        "-x509",
+        "-key",
+        key.to_str().expect("p"),
+        "-out",
+        cert.to_str().expect("p"),
+        "-days",
+        "30",
+        "-subj",
+        "/CN=Org Approver/O=Example Org",
+    ]);
+    run(&[
+        "pkcs12",
+        "-export",
+        "-inkey",
+        key.to_str().expect("p"),
+        "-in",
+        cert.to_str().expect("p"),
+        "-out",
+        p12.to_str().expect("p"),
+        "-passout",
+        "pass:p12",
+    ]);
+    let store = IdentityStore::new(&d.join("identity"));
+    store
+        .import_p12(
+            "rsa.p12",
+            &std::fs::read(&p12).expect("read"),
+            "p12",
+            &Passphrase::new("local passphrase"),
+            "Approver",
+            now(),
+        )
+        .expect("import");
+    let signer = store
+        .unlock(&Passphrase::new("local passphrase"))
+        .expect("unlock");
+    let signed = sign_pdf(
+        &base_pdf(),
+        &signer,
+        &SignOptions {
+            reason: "Approved by".into(),
+            time: now(),
+        },
+    )
+    .expect("sign");
+    let file = d.join("rsa-signed.pdf");
+    std::fs::write(&file, signed).expect("write");
+    let (ok, text) = pyhanko_validate(&file, &[&cert]);
+    assert!(
+        ok && text.contains("The signature is judged VALID.") && text.contains("rsa"),
+        "pyHanko: {text}"
+    );
+    assert!(
+        pdfsig(&file).contains("Signature is Valid."),
+        "{}",
+        pdfsig(&file)
+    );
+}
