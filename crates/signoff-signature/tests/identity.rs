@@ -1,11 +1,12 @@
 //! Identities on real files, checked against the OpenSSL CLI as an
 //! independent reader of the key, the certificate and PKCS#12 files.
 
+mod common;
+
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
-use std::process::Command;
 
 use chrono::{TimeZone, Utc};
+use common::{make_p12, openssl};
 use signoff_signature::{IdentityError, IdentityStore, KeyAlgorithm, NewIdentity, Passphrase};
 
 fn now() -> chrono::DateTime<Utc> {
@@ -21,13 +22,6 @@ fn zoe() -> NewIdentity {
         role: "Release manager".into(),
         organisation: "Example Ltd".into(),
     }
-}
-
-fn openssl(args: &[&str]) -> std::process::Output {
-    Command::new("openssl")
-        .args(args)
-        .output()
-        .expect("openssl CLI")
 }
 
 #[test]
@@ -172,74 +166,6 @@ fn wrong_weak_corrupt_and_duplicate_are_refused_clearly() {
             .to_string()
             .contains("not an email address")
     );
-}
-
-fn make_p12(dir: &Path, kind: &str) -> std::path::PathBuf {
-    let key = dir.join(format!("{kind}.key"));
-    let cert = dir.join(format!("{kind}.crt"));
-    let p12 = dir.join(format!("{kind}.p12"));
-    let k = key.to_str().expect("p");
-    let keygen = match kind {
-        "rsa" => openssl(&[
-            "genpkey",
-            "-algorithm",
-            "RSA",
-            "-pkeyopt",
-            "rsa_keygen_bits:2048",
-            "-out",
-            k,
-        ]),
-        _ => openssl(&[
-            "genpkey",
-            "-algorithm",
-            "EC",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-out",
-            k,
-        ]),
-    };
-    assert!(
-        keygen.status.success(),
-        "{}",
-        String::from_utf8_lossy(&keygen.stderr)
-    );
-    let req = openssl(&[
-        "req",
-        "-new",
-        "-x509",
-        "-key",
-        k,
-        "-out",
-        cert.to_str().expect("p"),
-        "-days",
-        "365",
-        "-subj",
-        "/CN=Org Signer/O=Example Org/emailAddress=signer@example.org",
-    ]);
-    assert!(
-        req.status.success(),
-        "{}",
-        String::from_utf8_lossy(&req.stderr)
-    );
-    let export = openssl(&[
-        "pkcs12",
-        "-export",
-        "-inkey",
-        k,
-        "-in",
-        cert.to_str().expect("p"),
-        "-out",
-        p12.to_str().expect("p"),
-        "-passout",
-        "pass:p12-secret",
-    ]);
-    assert!(
-        export.status.success(),
-        "{}",
-        String::from_utf8_lossy(&export.stderr)
-    );
-    p12
 }
 
 #[test]

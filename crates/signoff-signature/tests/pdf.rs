@@ -4,10 +4,13 @@
 //! `SIGNOFF_PYHANKO` names the pyhanko binary (`cargo xtask test` installs
 //! it in a virtualenv under target/).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chrono::{TimeZone, Utc};
+use common::make_p12;
 use lopdf::content::{Content, Operation};
 use lopdf::{Document, Object, Stream, dictionary};
 use signoff_signature::pdf::{SignOptions, sign_pdf};
@@ -234,60 +237,14 @@ fn a_countersignature_keeps_the_first_valid_and_tampering_is_caught() {
 fn an_imported_rsa_identity_signs_valid_pdfs() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    let key = d.join("rsa.key");
+    let p12 = make_p12(d, "rsa");
     let cert = d.join("rsa.crt");
-    let p12 = d.join("rsa.p12");
-    let run = |args: &[&str]| {
-        let out = Command::new("openssl")
-            .args(args)
-            .output()
-            .expect("openssl");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    run(&[
-        "genpkey",
-        "-algorithm",
-        "RSA",
-        "-pkeyopt",
-        "rsa_keygen_bits:2048",
-        "-out",
-        key.to_str().expect("p"),
-    ]);
-    run(&[
-        "req",
-        "-new",
-        "-x509",
-        "-key",
-        key.to_str().expect("p"),
-        "-out",
-        cert.to_str().expect("p"),
-        "-days",
-        "30",
-        "-subj",
-        "/CN=Org Approver/O=Example Org",
-    ]);
-    run(&[
-        "pkcs12",
-        "-export",
-        "-inkey",
-        key.to_str().expect("p"),
-        "-in",
-        cert.to_str().expect("p"),
-        "-out",
-        p12.to_str().expect("p"),
-        "-passout",
-        "pass:p12",
-    ]);
     let store = IdentityStore::new(&d.join("identity"));
     store
         .import_p12(
             "rsa.p12",
             &std::fs::read(&p12).expect("read"),
-            "p12",
+            "p12-secret",
             &Passphrase::new("local passphrase"),
             "Approver",
             now(),
