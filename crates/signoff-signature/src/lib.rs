@@ -9,6 +9,7 @@
 
 pub mod identity;
 pub mod pdf;
+pub mod verify;
 
 pub use identity::{
     IdentityError, IdentityInfo, IdentityStore, KeyAlgorithm, NewIdentity, Passphrase, Signer,

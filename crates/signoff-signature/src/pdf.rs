@@ -93,14 +93,8 @@ pub fn sign_pdf(pdf: &[u8], signer: &Signer, opts: &SignOptions) -> Result<Vec<u
         "M",
         Object::string_literal(opts.time.format("D:%Y%m%d%H%M%S+00'00'").to_string()),
     );
-    sig.set(
-        "Name",
-        Object::String(signer.info.name.as_bytes().to_vec(), StringFormat::Literal),
-    );
-    sig.set(
-        "Reason",
-        Object::String(opts.reason.as_bytes().to_vec(), StringFormat::Literal),
-    );
+    sig.set("Name", text_string(&signer.info.name));
+    sig.set("Reason", text_string(&opts.reason));
     let sig_id = inc.new_document.add_object(sig);
 
     let mut widget = Dictionary::new();
@@ -164,6 +158,33 @@ pub fn sign_pdf(pdf: &[u8], signer: &Signer, opts: &SignOptions) -> Result<Vec<u
     let hex: String = cms.iter().map(|b| format!("{b:02x}")).collect();
     out[hex_at..hex_at + hex.len()].copy_from_slice(hex.as_bytes());
     Ok(out)
+}
+
+/// A PDF text string: ASCII as is, anything else as UTF-16BE with a BOM
+/// (PDF 32000-1, 7.9.2.2), so names like "Zoë Ångström" survive.
+pub(crate) fn text_string(s: &str) -> Object {
+    if s.is_ascii() {
+        return Object::String(s.as_bytes().to_vec(), StringFormat::Literal);
+    }
+    let mut bytes = vec![0xFE, 0xFF];
+    for unit in s.encode_utf16() {
+        bytes.extend_from_slice(&unit.to_be_bytes());
+    }
+    Object::String(bytes, StringFormat::Hexadecimal)
+}
+
+/// Decodes a PDF text string (UTF-16BE with BOM, or single bytes).
+pub(crate) fn decode_text(bytes: &[u8]) -> String {
+    match bytes {
+        [0xFE, 0xFF, rest @ ..] => {
+            let units: Vec<u16> = rest
+                .chunks_exact(2)
+                .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                .collect();
+            String::from_utf16_lossy(&units)
+        }
+        _ => bytes.iter().map(|&b| b as char).collect(),
+    }
 }
 
 fn count_signatures(doc: &lopdf::Document) -> usize {

@@ -275,3 +275,182 @@ fn an_imported_rsa_identity_signs_valid_pdfs() {
         pdfsig(&file)
     );
 }
+
+// ---- our verifier -------------------------------------------------------------
+
+use signoff_signature::verify::{PdfVerifyError, certificates_from_pem, verify_pdf};
+
+fn trust(cert: &Path) -> Vec<Vec<u8>> {
+    certificates_from_pem(&std::fs::read_to_string(cert).expect("cert"))
+}
+
+#[test]
+fn the_verifier_accepts_good_signatures_and_names_each_kind_of_tampering() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (preparer, cert1) = identity(dir.path(), "preparer");
+    let (approver, cert2) = identity(dir.path(), "approver");
+    let opts = |reason: &str| SignOptions {
+        reason: reason.into(),
+        time: now(),
+    };
+    let once = sign_pdf(&base_pdf(), &preparer, &opts("Prepared by")).expect("sign");
+    let twice = sign_pdf(&once, &approver, &opts("Approved by")).expect("countersign");
+    let both: Vec<Vec<u8>> = [trust(&cert1), trust(&cert2)].concat();
+
+    let v = verify_pdf(&twice, &both).expect("verify");
+    assert!(v.ok, "{v:#?}");
+    assert_eq!(v.signatures.len(), 2);
+    assert_eq!(v.signatures[0].reason, "Prepared by");
+    assert_eq!(
+        v.signatures[0].signer, "Zoë Ångström",
+        "non-ASCII names survive as PDF text strings"
+    );
+    assert!(
+        v.signatures.iter().all(|s| s.integrity
+            && s.signature
+            && s.trusted == Some(true)
+            && s.only_signatures_after)
+    );
+    assert_eq!(
+        v.signatures[1].bytes_after, 0,
+        "the last signature covers the whole file"
+    );
+    assert!(
+        verify_pdf(&twice, &[]).expect("verify").ok,
+        "without --trust, trust is not checked"
+    );
+
+    let v = verify_pdf(&twice, &trust(&cert1)).expect("verify");
+    assert!(!v.ok);
+    assert!(
+        v.signatures[1]
+            .problems
+            .iter()
+            .any(|p| p.contains("not among the trusted")),
+        "{v:#?}"
+    );
+
+    let mut flipped = twice.clone();
+    let at = flipped
+        .windows(19)
+        .position(|w| w == b"Signoff test report")
+        .expect("text");
+    flipped[at] = b's';
+    let v = verify_pdf(&flipped, &both).expect("verify");
+    assert!(!v.ok && v.signatures.iter().all(|s| !s.integrity), "{v:#?}");
+    assert!(v.signatures[0].problems[0].contains("the signed bytes were changed"));
+
+    let mut appended = twice.clone();
+    appended.extend_from_slice(b"\n% appended after signing\n");
+    let v = verify_pdf(&appended, &both).expect("verify");
+    assert!(!v.ok);
+    assert!(
+        v.signatures[1]
+            .problems
+            .iter()
+            .any(|p| p.contains("bytes after it are not covered")),
+        "{v:#?}"
+    );
+
+    // A real incremental update that changes the page, then a new signature:
+    // the first signature must report the change even though the file "ends
+    // in a signature".
+    let mut inc = lopdf::IncrementalDocument::create_from(
+        once.clone(),
+        Document::load_mem(&once).expect("load"),
+    );
+    let content_id = inc
+        .get_prev_documents()
+        .objects
+        .iter()
+        .find(|(_, o)| o.as_stream().is_ok())
+        .map(|(id, _)| *id)
+        .expect("content stream");
+    inc.new_document.set_object(
+        content_id,
+        Stream::new(
+            dictionary! {},
+            b"BT /F1 18 Tf 72 720 Td (Forged) Tj ET".to_vec(),
+        ),
+    );
+    let mut changed = Vec::new();
+    inc.save_to(&mut changed).expect("save");
+    let resigned = sign_pdf(&changed, &approver, &opts("Approved by")).expect("sign again");
+    let v = verify_pdf(&resigned, &both).expect("verify");
+    assert!(!v.ok);
+    assert!(
+        v.signatures[0]
+            .problems
+            .iter()
+            .any(|p| p.contains("content was changed after it was signed")),
+        "{v:#?}"
+    );
+
+    let v = verify_pdf(&base_pdf(), &both).expect("verify");
+    assert_eq!(v.problems, ["the PDF has no signature"]);
+    assert!(matches!(
+        verify_pdf(b"GIF89a not a pdf", &both),
+        Err(PdfVerifyError::NotAPdf)
+    ));
+    match verify_pdf(&twice[..twice.len() / 2], &both) {
+        Err(PdfVerifyError::Damaged(_)) => {}
+        Ok(v) => assert!(!v.ok, "a truncated file never verifies: {v:#?}"),
+        Err(e) => panic!("unexpected: {e}"),
+    }
+    for len in [0, 5, 100, 1000] {
+        let r = verify_pdf(&twice[..len.min(twice.len())], &both);
+        assert!(
+            r.map(|v| !v.ok).unwrap_or(true),
+            "prefix of {len} bytes must not verify"
+        );
+    }
+}
+
+#[test]
+fn the_verifier_never_panics_on_damaged_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (signer, cert) = identity(dir.path(), "zoe");
+    let signed = sign_pdf(
+        &base_pdf(),
+        &signer,
+        &SignOptions {
+            reason: "Prepared by".into(),
+            time: now(),
+        },
+    )
+    .expect("sign");
+    let trusted = trust(&cert);
+    let mut rng = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let mut rejected = 0;
+    for round in 0..300 {
+        let mut bytes = signed.clone();
+        match round % 3 {
+            0 => {
+                let at = (next() as usize) % bytes.len();
+                bytes[at] ^= 1 << (next() % 8);
+            }
+            1 => bytes.truncate((next() as usize) % bytes.len()),
+            _ => {
+                let at = (next() as usize) % bytes.len();
+                bytes.insert(at, b'0');
+            }
+        }
+        // Must return, not panic; and a changed file must not verify.
+        if let Ok(v) = verify_pdf(&bytes, &trusted)
+            && v.ok
+        {
+            continue; // a flip inside the zero padding of /Contents changes nothing signed
+        }
+        rejected += 1;
+    }
+    assert!(
+        rejected > 250,
+        "almost every damaged copy is rejected ({rejected}/300)"
+    );
+}

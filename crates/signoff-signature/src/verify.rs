@@ -1,0 +1,400 @@
+//! Verifying the signatures of a PDF, as an auditor would: for each
+//! signature, that its byte range is well formed, that the bytes it covers
+//! hash to the CMS message digest, that the CMS signature over the signed
+//! attributes verifies with the embedded certificate, whether that
+//! certificate is one the auditor trusts, and that nothing but later
+//! signatures was added after it (the last signature must cover the whole
+//! file). Never panics on hostile input: every failure is a named problem.
+
+use std::collections::BTreeMap;
+
+use cms::content_info::ContentInfo;
+use cms::signed_data::{SignedData, SignerIdentifier};
+use der::{Decode, Encode};
+use lopdf::{Document, Object, ObjectId};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use x509_cert::Certificate;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PdfVerifyError {
+    #[error("this is not a PDF file (it does not start with %PDF-)")]
+    NotAPdf,
+    #[error("the PDF is damaged or truncated: {0}")]
+    Damaged(String),
+}
+
+/// One signature's checks.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignatureCheck {
+    pub field: String,
+    pub signer: String,
+    pub reason: String,
+    /// The `/M` time as written in the PDF.
+    pub signed_at: String,
+    /// SHA-256 of the signer certificate, `AB:CD:…`.
+    pub fingerprint_sha256: String,
+    pub byte_range: [u64; 4],
+    /// The covered bytes hash to the signed message digest.
+    pub integrity: bool,
+    /// The CMS signature verifies with the signer certificate.
+    pub signature: bool,
+    /// `Some(true)` when the certificate is among the trusted ones; `None`
+    /// when no trusted certificate was given.
+    pub trusted: Option<bool>,
+    /// Bytes of the file after this signature's range, and whether they are
+    /// only later signatures.
+    pub bytes_after: u64,
+    pub only_signatures_after: bool,
+    pub problems: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PdfVerification {
+    pub ok: bool,
+    pub signatures: Vec<SignatureCheck>,
+    pub problems: Vec<String>,
+}
+
+/// Verifies every signature of `pdf`. `trusted` holds DER certificates the
+/// verifier trusts (an empty list skips the trust check).
+pub fn verify_pdf(pdf: &[u8], trusted: &[Vec<u8>]) -> Result<PdfVerification, PdfVerifyError> {
+    if !pdf.starts_with(b"%PDF-") {
+        return Err(PdfVerifyError::NotAPdf);
+    }
+    let doc = Document::load_mem(pdf).map_err(|e| PdfVerifyError::Damaged(e.to_string()))?;
+    let trusted_fps: Vec<String> = trusted.iter().map(|c| fingerprint(c)).collect();
+    let mut problems = Vec::new();
+
+    // Signature fields: widget/field dictionaries whose /V is a /Sig.
+    let mut sigs: Vec<(String, ObjectId)> = Vec::new();
+    for obj in doc.objects.values() {
+        let Ok(d) = obj.as_dict() else { continue };
+        if d.get(b"FT").and_then(Object::as_name).ok() != Some(b"Sig".as_slice()) {
+            continue;
+        }
+        if let Ok(Object::Reference(v)) = d.get(b"V") {
+            let name = d
+                .get(b"T")
+                .and_then(Object::as_str)
+                .map(|t| String::from_utf8_lossy(t).into_owned())
+                .unwrap_or_default();
+            sigs.push((name, *v));
+        }
+    }
+    if sigs.is_empty() {
+        problems.push("the PDF has no signature".to_owned());
+    }
+
+    let mut checks = Vec::new();
+    for (field, id) in sigs {
+        let Ok(sig) = doc.get_object(id).and_then(Object::as_dict) else {
+            problems.push(format!("{field}: its signature dictionary is missing"));
+            continue;
+        };
+        checks.push(check_signature(pdf, &field, sig, &trusted_fps));
+    }
+    checks.sort_by_key(|c| c.byte_range[2] + c.byte_range[3]);
+
+    // What follows each signature must be later signatures only; the last
+    // one must reach the end of the file.
+    let len = pdf.len() as u64;
+    let ends: Vec<u64> = checks
+        .iter()
+        .map(|c| c.byte_range[2] + c.byte_range[3])
+        .collect();
+    for (i, check) in checks.iter_mut().enumerate() {
+        let end = ends[i];
+        check.bytes_after = len.saturating_sub(end);
+        if i + 1 == ends.len() {
+            check.only_signatures_after = end == len;
+            if end != len {
+                check.problems.push(format!(
+                    "{} bytes after it are not covered by any signature (something was appended after signing)",
+                    len - end
+                ));
+            }
+        } else {
+            match changes_after(pdf, end as usize) {
+                Ok(changed) if changed.is_empty() => check.only_signatures_after = true,
+                Ok(changed) => check.problems.push(format!(
+                    "content was changed after it was signed: {}",
+                    changed.join(", ")
+                )),
+                Err(e) => check
+                    .problems
+                    .push(format!("the revision it signed cannot be read: {e}")),
+            }
+        }
+    }
+    let ok = problems.is_empty()
+        && checks.iter().all(|c| {
+            c.problems.is_empty() && c.integrity && c.signature && c.trusted != Some(false)
+        });
+    Ok(PdfVerification {
+        ok,
+        signatures: checks,
+        problems,
+    })
+}
+
+fn check_signature(
+    pdf: &[u8],
+    field: &str,
+    sig: &lopdf::Dictionary,
+    trusted: &[String],
+) -> SignatureCheck {
+    let text = |k: &[u8]| {
+        sig.get(k)
+            .and_then(Object::as_str)
+            .map(crate::pdf::decode_text)
+            .unwrap_or_default()
+    };
+    let mut c = SignatureCheck {
+        field: field.to_owned(),
+        signer: text(b"Name"),
+        reason: text(b"Reason"),
+        signed_at: text(b"M"),
+        fingerprint_sha256: String::new(),
+        byte_range: [0; 4],
+        integrity: false,
+        signature: false,
+        trusted: None,
+        bytes_after: 0,
+        only_signatures_after: false,
+        problems: Vec::new(),
+    };
+    let range: Vec<i64> = sig
+        .get(b"ByteRange")
+        .and_then(Object::as_array)
+        .map(|a| a.iter().filter_map(|o| o.as_i64().ok()).collect())
+        .unwrap_or_default();
+    let len = pdf.len() as i64;
+    let [a, b, cc, d] = match range.as_slice() {
+        [a, b, c, d] if *a == 0 && *b > 0 && *c >= b + 2 && *d >= 0 && c + d <= len => {
+            [*a, *b, *c, *d]
+        }
+        _ => {
+            c.problems.push(format!(
+                "its /ByteRange {range:?} is malformed or points outside the file"
+            ));
+            return c;
+        }
+    };
+    c.byte_range = [a as u64, b as u64, cc as u64, d as u64];
+    let (b, cc, d) = (b as usize, cc as usize, d as usize);
+    if pdf[b] != b'<'
+        || pdf[cc - 1] != b'>'
+        || !pdf[b + 1..cc - 1].iter().all(u8::is_ascii_hexdigit)
+    {
+        c.problems
+            .push("the gap in its byte range is not exactly the signature value".into());
+        return c;
+    }
+    let mut hasher = Sha256::new();
+    hasher.update(&pdf[..b]);
+    hasher.update(&pdf[cc..cc + d]);
+    let digest = hasher.finalize();
+
+    let contents = match sig.get(b"Contents").and_then(Object::as_str) {
+        Ok(bytes) => bytes.to_vec(),
+        Err(_) => {
+            c.problems.push("it has no /Contents".into());
+            return c;
+        }
+    };
+    match verify_cms(&contents, &digest) {
+        Ok(v) => {
+            c.fingerprint_sha256 = fingerprint(&v.cert_der);
+            c.integrity = v.digest_matches;
+            c.signature = v.signature_valid;
+            if !v.digest_matches {
+                c.problems.push(
+                    "the signed bytes were changed: their SHA-256 differs from the signed digest"
+                        .into(),
+                );
+            }
+            if !v.signature_valid {
+                c.problems
+                    .push("the CMS signature does not verify with the signer's certificate".into());
+            }
+            if !trusted.is_empty() {
+                let t = trusted.contains(&c.fingerprint_sha256);
+                c.trusted = Some(t);
+                if !t {
+                    c.problems.push(
+                        "the signer's certificate is not among the trusted certificates".into(),
+                    );
+                }
+            }
+        }
+        Err(e) => c
+            .problems
+            .push(format!("its CMS signature is unreadable: {e}")),
+    }
+    c
+}
+
+struct CmsVerdict {
+    cert_der: Vec<u8>,
+    digest_matches: bool,
+    signature_valid: bool,
+}
+
+fn verify_cms(contents: &[u8], digest: &[u8]) -> Result<CmsVerdict, String> {
+    // The placeholder is zero-padded after the DER value; anything else
+    // there was put in after signing.
+    let mut reader = der::SliceReader::new(contents).map_err(|e| e.to_string())?;
+    let info = ContentInfo::decode(&mut reader).map_err(|e| e.to_string())?;
+    let used: usize = u32::from(der::Reader::position(&reader)) as usize;
+    if contents[used..].iter().any(|&b| b != 0) {
+        return Err("unexpected bytes follow the signature value in /Contents".into());
+    }
+    let signed: SignedData = info.content.decode_as().map_err(|e| e.to_string())?;
+    let si = signed.signer_infos.0.iter().next().ok_or("no signer")?;
+    let SignerIdentifier::IssuerAndSerialNumber(ias) = &si.sid else {
+        return Err("the signer is not identified by issuer and serial number".into());
+    };
+    let cert = signed
+        .certificates
+        .as_ref()
+        .and_then(|set| {
+            set.0.iter().find_map(|c| match c {
+                cms::cert::CertificateChoices::Certificate(cert)
+                    if cert.tbs_certificate.serial_number == ias.serial_number
+                        && cert.tbs_certificate.issuer == ias.issuer =>
+                {
+                    Some(cert.clone())
+                }
+                _ => None,
+            })
+        })
+        .ok_or("the signer's certificate is not in the signature")?;
+    let attrs = si
+        .signed_attrs
+        .as_ref()
+        .ok_or("it has no signed attributes")?;
+    let md_oid = const_oid::db::rfc5911::ID_MESSAGE_DIGEST;
+    let signed_digest = attrs
+        .iter()
+        .find(|a| a.oid == md_oid)
+        .and_then(|a| a.values.iter().next())
+        .and_then(|v| v.decode_as::<der::asn1::OctetString>().ok())
+        .ok_or("it has no message digest")?;
+    let message = attrs.to_der().map_err(|e| e.to_string())?;
+    let spki = cert
+        .tbs_certificate
+        .subject_public_key_info
+        .to_der()
+        .map_err(|e| e.to_string())?;
+    let sig = si.signature.as_bytes();
+    let signature_valid = verify_raw(&spki, &message, sig);
+    Ok(CmsVerdict {
+        cert_der: cert.to_der().map_err(|e| e.to_string())?,
+        digest_matches: signed_digest.as_bytes() == digest,
+        signature_valid,
+    })
+}
+
+/// Verifies an ECDSA P-256 or RSA PKCS#1 v1.5 SHA-256 signature.
+fn verify_raw(spki_der: &[u8], message: &[u8], signature: &[u8]) -> bool {
+    use p256::pkcs8::DecodePublicKey;
+    use signature::Verifier;
+    if let Ok(key) = p256::ecdsa::VerifyingKey::from_public_key_der(spki_der) {
+        return p256::ecdsa::DerSignature::try_from(signature)
+            .map(|s| key.verify(message, &s).is_ok())
+            .unwrap_or(false);
+    }
+    if let Ok(key) = rsa::RsaPublicKey::from_public_key_der(spki_der) {
+        let key = rsa::pkcs1v15::VerifyingKey::<Sha256>::new(key);
+        return rsa::pkcs1v15::Signature::try_from(signature)
+            .map(|s| key.verify(message, &s).is_ok())
+            .unwrap_or(false);
+    }
+    false
+}
+
+/// Objects changed between the revision ending at `end` and the whole
+/// file, other than what adding a signature changes (signature and field
+/// dictionaries, the page's /Annots, the catalog's /AcroForm, field lists).
+fn changes_after(pdf: &[u8], end: usize) -> Result<Vec<String>, String> {
+    let before = Document::load_mem(&pdf[..end]).map_err(|e| e.to_string())?;
+    let after = Document::load_mem(pdf).map_err(|e| e.to_string())?;
+    let mut changed = Vec::new();
+    let old: &BTreeMap<ObjectId, Object> = &before.objects;
+    for (id, obj) in &after.objects {
+        let prior = old.get(id);
+        if prior == Some(obj) {
+            continue;
+        }
+        if !is_signature_change(prior, obj) {
+            changed.push(format!("object {} {}", id.0, id.1));
+        }
+    }
+    Ok(changed)
+}
+
+fn is_signature_change(prior: Option<&Object>, now: &Object) -> bool {
+    let name = |d: &lopdf::Dictionary, k: &[u8]| {
+        d.get(k).and_then(Object::as_name).ok().map(<[u8]>::to_vec)
+    };
+    match now {
+        Object::Array(_) => true, // /Annots or /Fields lists
+        // A revision's own cross-reference stream, or an object stream whose
+        // objects lopdf has unpacked and this check sees one by one.
+        Object::Stream(s) if prior.is_none() => {
+            matches!(
+                s.dict.get(b"Type").and_then(Object::as_name),
+                Ok(b"XRef" | b"ObjStm")
+            )
+        }
+        Object::Dictionary(d) => {
+            let kind = name(d, b"Type");
+            if kind.as_deref() == Some(b"Sig")
+                || name(d, b"FT").as_deref() == Some(b"Sig")
+                || d.has(b"Fields")
+            {
+                return prior.is_none() || d.has(b"Fields");
+            }
+            // A page or the catalog may change only in /Annots or /AcroForm.
+            let Some(Object::Dictionary(p)) = prior else {
+                return false;
+            };
+            let allowed: &[u8] = match kind.as_deref() {
+                Some(b"Page") => b"Annots",
+                Some(b"Catalog") => b"AcroForm",
+                _ => return false,
+            };
+            let strip = |x: &lopdf::Dictionary| {
+                let mut x = x.clone();
+                x.remove(allowed);
+                x
+            };
+            strip(d) == strip(p)
+        }
+        _ => false,
+    }
+}
+
+fn fingerprint(cert_der: &[u8]) -> String {
+    Sha256::digest(cert_der)
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// Reads PEM certificates (an auditor's `--trust` file) as DER.
+pub fn certificates_from_pem(text: &str) -> Vec<Vec<u8>> {
+    text.split_inclusive("-----END CERTIFICATE-----")
+        .filter_map(|block| {
+            let start = block.find("-----BEGIN CERTIFICATE-----")?;
+            der::pem::decode_vec(block[start..].as_bytes())
+                .ok()
+                .map(|(_, d)| d)
+        })
+        .filter(|d| Certificate::from_der(d).is_ok())
+        .collect()
+}
