@@ -391,7 +391,7 @@ pub fn certificates_from_pem(text: &str) -> Vec<Vec<u8>> {
     text.split_inclusive("-----END CERTIFICATE-----")
         .filter_map(|block| {
             let start = block.find("-----BEGIN CERTIFICATE-----")?;
-            der::pem::decode_vec(block[start..].as_bytes())
+            der::pem::decode_vec(&block.as_bytes()[start..])
                 .ok()
                 .map(|(_, d)| d)
         })
