@@ -57,6 +57,14 @@ enum Command {
     /// Your signing identity: a key pair and certificate, the key encrypted with a passphrase.
     #[command(subcommand)]
     Identity(IdentityCmd),
+    /// Check every signature of a PDF: integrity, signature, trust, and that
+    /// nothing but signatures was added after each. Exits 0 only if all pass.
+    Verify {
+        file: PathBuf,
+        /// PEM certificate(s) of signers you trust (e.g. the signer's cert.pem).
+        #[arg(long, value_name = "CERT.pem")]
+        trust: Vec<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -222,6 +230,30 @@ fn main() -> ExitCode {
 }
 
 fn execute(cli: &Cli, out: &Out) -> Result<ExitCode> {
+    // Verifying needs no workspace: an auditor runs it on a PDF alone.
+    if let Command::Verify { file, trust } = &cli.command {
+        let bytes =
+            std::fs::read(file).with_context(|| format!("{}: cannot read it", file.display()))?;
+        let mut trusted = Vec::new();
+        for t in trust {
+            let pem =
+                std::fs::read(t).with_context(|| format!("{}: cannot read it", t.display()))?;
+            let certs =
+                signoff_signature::verify::certificates_from_pem(&String::from_utf8_lossy(&pem));
+            if certs.is_empty() {
+                bail!("{}: no PEM certificate in it", t.display());
+            }
+            trusted.extend(certs);
+        }
+        let report = signoff_signature::verify::verify_pdf(&bytes, &trusted)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+        out.verification(&report, !trust.is_empty())?;
+        return Ok(if report.ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
     let data_dir = match &cli.data_dir {
         Some(d) => d.clone(),
         None => Workspace::default_data_dir()?,
@@ -410,6 +442,7 @@ fn execute(cli: &Cli, out: &Out) -> Result<ExitCode> {
                 }
             }
         }
+        Command::Verify { .. } => unreachable!("handled before opening the workspace"),
         Command::Doctor => {
             let report = ws.run_doctor()?;
             out.doctor(&report)?;

@@ -258,6 +258,58 @@ impl Out {
         })
     }
 
+    pub fn verification(
+        &self,
+        v: &signoff_signature::verify::PdfVerification,
+        trust_given: bool,
+    ) -> Result<()> {
+        self.emit(v, || {
+            let mark = |ok: bool| if ok { "PASS" } else { "FAIL" };
+            let mut s = String::new();
+            for p in &v.problems {
+                s += &format!("FAIL  {p}\n");
+            }
+            for (i, c) in v.signatures.iter().enumerate() {
+                s += &format!(
+                    "\nsignature {} ({}): {} — {} at {}\n  certificate SHA-256 {}\n",
+                    i + 1,
+                    c.field,
+                    c.signer,
+                    c.reason,
+                    c.signed_at,
+                    c.fingerprint_sha256
+                );
+                s += &format!("  {}  integrity: the signed bytes are unchanged\n", mark(c.integrity));
+                s += &format!("  {}  signature: verifies with the signer's certificate\n", mark(c.signature));
+                s += &match c.trusted {
+                    Some(t) => format!("  {}  trust: the certificate is one you trust\n", mark(t)),
+                    None => "  ----  trust: not checked (pass --trust CERT.pem)\n".to_owned(),
+                };
+                s += &format!(
+                    "  {}  nothing but signatures after it ({} bytes follow)\n",
+                    mark(c.only_signatures_after),
+                    c.bytes_after
+                );
+                for p in &c.problems {
+                    s += &format!("        {p}\n");
+                }
+            }
+            s += &format!(
+                "\n{}\n",
+                if v.ok {
+                    if trust_given {
+                        "VERDICT: every signature is valid and trusted"
+                    } else {
+                        "VERDICT: every signature is valid (signers not checked against a trusted certificate)"
+                    }
+                } else {
+                    "VERDICT: NOT VALID"
+                }
+            );
+            s
+        })
+    }
+
     pub fn doctor(&self, r: &DoctorReport) -> Result<()> {
         self.emit(r, || {
             let mut s = String::new();

@@ -738,3 +738,117 @@ fn a_full_disk_is_reported_and_loses_nothing() {
         "the workspace is whole after the disk filled"
     );
 }
+
+// ---- verify -------------------------------------------------------------------
+
+fn one_page_pdf() -> Vec<u8> {
+    use lopdf::{Document, Object, Stream, dictionary};
+    let mut doc = Document::with_version("1.7");
+    let pages = doc.new_object_id();
+    let content = doc.add_object(Stream::new(
+        dictionary! {},
+        b"BT /F1 12 Tf 72 720 Td (Report) Tj ET".to_vec(),
+    ));
+    let font = doc.add_object(
+        dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" },
+    );
+    let page = doc.add_object(dictionary! {
+        "Type" => "Page", "Parent" => pages, "Contents" => content,
+        "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } },
+        "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+    });
+    doc.objects.insert(
+        pages,
+        Object::Dictionary(
+            dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 },
+        ),
+    );
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages });
+    doc.trailer.set("Root", catalog);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).expect("save");
+    out
+}
+
+#[test]
+fn verify_checks_a_pdf_without_any_workspace() {
+    let sb = Sandbox::new();
+    let out = sb
+        .cmd(&[
+            "identity",
+            "create",
+            "--name",
+            "Zoë Ångström",
+            "--email",
+            "zoe@example.org",
+        ])
+        .env("SIGNOFF_PASSPHRASE", "correct horse battery")
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let store = signoff_signature::IdentityStore::new(&sb.data.join("identity"));
+    let signer = store
+        .unlock(&signoff_signature::Passphrase::new("correct horse battery"))
+        .expect("unlock");
+    let opts = signoff_signature::pdf::SignOptions {
+        reason: "Prepared by".into(),
+        time: chrono::Utc::now(),
+    };
+    let signed = signoff_signature::pdf::sign_pdf(&one_page_pdf(), &signer, &opts).expect("sign");
+    let file = sb.path("report.pdf");
+    std::fs::write(&file, &signed).expect("write");
+    let cert = sb.data.join("identity/cert.pem");
+    let (f, c) = (file.to_str().expect("p"), cert.to_str().expect("p"));
+
+    // An auditor has no workspace: point the data dir somewhere empty.
+    let verify = |args: &[&str]| {
+        std::process::Command::new(common::BIN)
+            .arg("--data-dir")
+            .arg(sb.path("nowhere"))
+            .args(args)
+            .output()
+            .expect("run")
+    };
+    let ok = verify(&["verify", f, "--trust", c]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
+    let text = String::from_utf8_lossy(&ok.stdout);
+    assert!(
+        text.contains("VERDICT: every signature is valid and trusted")
+            && text.contains("Zoë Ångström"),
+        "{text}"
+    );
+    assert!(!sb.path("nowhere").exists(), "verify creates no workspace");
+
+    let untrusted = verify(&["verify", f]);
+    assert!(untrusted.status.success());
+    assert!(String::from_utf8_lossy(&untrusted.stdout).contains("trust: not checked"));
+
+    let mut tampered = signed.clone();
+    let at = tampered
+        .windows(6)
+        .position(|w| w == b"Report")
+        .expect("text");
+    tampered[at] = b'r';
+    let bad = sb.path("tampered.pdf");
+    std::fs::write(&bad, &tampered).expect("write");
+    let out = verify(&["verify", bad.to_str().expect("p"), "--trust", c, "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["signatures"][0]["integrity"], false);
+
+    let junk = sb.path("junk.pdf");
+    std::fs::write(&junk, b"\x89PNG not a pdf").expect("write");
+    let err = expect_failure(verify(&["verify", junk.to_str().expect("p")]), "not a pdf");
+    assert!(err.contains("junk.pdf: this is not a PDF file"), "{err}");
+    let err = expect_failure(verify(&["verify", f, "--trust", f]), "bad trust file");
+    assert!(err.contains("no PEM certificate in it"), "{err}");
+}
