@@ -272,6 +272,13 @@ describe('Dark theme screenshots', () => {
       await press(browser, 'h');
       await (await browser.$('[data-testid=new-run]')).click();
       await screenshot(browser, 'new-run-dark');
+      await (await browser.$('.brand')).click();
+      await (await browser.$('[data-testid=import-checklist]')).click();
+      box.pick(box.file('ops.md', '# Ops checklist\n\n## Weekly\n- [ ] Review logs\n- [ ] Check backups\n'));
+      await (await browser.$('[data-testid=choose-file]')).click();
+      await waitText(browser, '[data-testid=import-preview]', 'Check backups');
+      await screenshot(browser, 'import-preview-dark');
+      assert.deepEqual(await axe(browser), [], 'Import (dark)');
       await browser.setWindowSize(1024, 700);
       await press(browser, 'Escape');
       await (await browser.$('.brand')).click();

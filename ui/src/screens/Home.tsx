@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 
 import type { Nav } from '../app';
 import { ProgressBar } from '../components/Status';
-import { when } from '../format';
+import { count, when } from '../format';
 import * as ipc from '../ipc';
 import type { RunSummary, TemplateSummary } from '../ipc';
 
@@ -69,7 +69,7 @@ export function Home({ go, version }: { go: Nav; version: number }) {
               <div>
                 <div class="template-name">{t.name}</div>
                 <div class="muted small">
-                  {t.id}@{t.version} · {t.sections} sections · {t.items} items · {t.builtin ? 'built in' : 'imported'}
+                  {t.id}@{t.version} · {count(t.sections, 'section')} · {count(t.items, 'item')} · {t.builtin ? 'built in' : 'imported'}
                 </div>
               </div>
               <button class="btn" onClick={() => go({ name: 'new-run', template: t.id })} aria-label={`Start run: ${t.name}`}>

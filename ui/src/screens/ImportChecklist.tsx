@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 
 import type { Nav } from '../app';
+import { count } from '../format';
 import * as ipc from '../ipc';
 import type { TemplatePreview } from '../ipc';
 import { toast } from '../store';
@@ -56,7 +57,7 @@ export function ImportChecklist({ go }: { go: Nav }) {
         <section class="preview" aria-labelledby="pv-h" data-testid="import-preview">
           <h2 id="pv-h">{preview.template.name}</h2>
           <p class="muted small">
-            From {preview.fileName} · id <code>{preview.template.id}</code> · {preview.template.section.length} sections · {items} items
+            From {preview.fileName} · id <code>{preview.template.id}</code> · {count(preview.template.section.length, 'section')} · {count(items, 'item')}
           </p>
           {preview.template.section.map((s) => (
             <div key={s.id} class="preview-section">
@@ -70,7 +71,7 @@ export function ImportChecklist({ go }: { go: Nav }) {
           ))}
           <div class="actions">
             <button class="btn" onClick={() => setPreview(null)}>Discard</button>
-            <button class="btn primary" onClick={save} disabled={busy} data-testid="confirm-import">Import {items} items</button>
+            <button class="btn primary" onClick={save} disabled={busy} data-testid="confirm-import">Import {count(items, 'item')}</button>
           </div>
         </section>
       )}

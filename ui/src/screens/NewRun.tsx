@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 
 import type { Nav } from '../app';
+import { count } from '../format';
 import * as ipc from '../ipc';
 import type { TemplateSummary } from '../ipc';
 
@@ -39,7 +40,7 @@ export function NewRun({ go, preselect }: { go: Nav; preselect?: string }) {
               <input type="radio" name="template" value={t.id} checked={template === t.id} onChange={() => setTemplate(t.id)} />
               <span>
                 <span class="template-name">{t.name}</span>
-                <span class="muted small"> · {t.items} items{t.builtin ? ' · built in' : ''}</span>
+                <span class="muted small"> · {count(t.items, 'item')}{t.builtin ? ' · built in' : ''}</span>
               </span>
             </label>
           ))}
