@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use signoff_core::doctor::DoctorReport;
-use signoff_core::evidence::EvidenceOptions;
+use signoff_core::evidence::{BatchProgress, EvidenceOptions};
 use signoff_core::runs::ResultChange;
 use signoff_core::template::Template;
 use signoff_core::templates::Imported;
@@ -19,9 +19,6 @@ use crate::ipc::{AppStatus, EVENT_PROGRESS, EvidenceProgress, IpcError, Template
 use crate::state::AppState;
 
 type Res<T> = Result<T, IpcError>;
-
-/// Image previews larger than this are not sent to the webview.
-const MAX_PREVIEW_BYTES: u64 = 25 << 20;
 
 #[tauri::command]
 pub async fn app_status(state: State<'_, AppState>) -> Res<AppStatus> {
@@ -230,35 +227,25 @@ pub(crate) async fn attach(
     let actor = state.actor.clone();
     let mut ws = state.open_another()?;
     let task = tauri::async_runtime::spawn_blocking(move || {
-        for p in &paths {
-            ws.check_evidence_file(p)?;
-        }
-        let count = paths.len() as u32;
-        let mut added = Vec::new();
-        for (i, path) in paths.iter().enumerate() {
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let mut last = std::time::Instant::now() - std::time::Duration::from_secs(1);
-            let mut progress = |done: u64, total: u64| {
-                if last.elapsed().as_millis() >= 100 || done == total {
-                    last = std::time::Instant::now();
-                    let _ = app.emit(
-                        EVENT_PROGRESS,
-                        EvidenceProgress {
-                            name: name.clone(),
-                            index: i as u32 + 1,
-                            count,
-                            done,
-                            total,
-                        },
-                    );
-                }
-            };
-            added.push(ws.add_evidence_file(&actor, run, &item, path, &opts, &mut progress)?);
-        }
-        Ok::<_, signoff_core::Error>(added)
+        // At most ten events a second, plus each file's last one.
+        let mut last: Option<(usize, std::time::Instant)> = None;
+        let mut progress = |p: BatchProgress<'_>| {
+            let due = last.is_none_or(|(i, at)| i != p.index || at.elapsed().as_millis() >= 100);
+            if due || p.done == p.total {
+                last = Some((p.index, std::time::Instant::now()));
+                let _ = app.emit(
+                    EVENT_PROGRESS,
+                    EvidenceProgress {
+                        name: p.name.to_owned(),
+                        index: p.index as u32,
+                        count: p.count as u32,
+                        done: p.done,
+                        total: p.total,
+                    },
+                );
+            }
+        };
+        ws.add_evidence_files(&actor, run, &item, &paths, &opts, &mut progress)
     });
     task.await
         .map_err(|e| IpcError::new("internal", format!("the import stopped unexpectedly: {e}")))?
@@ -344,13 +331,7 @@ pub async fn evidence_content(
     state: State<'_, AppState>,
     evidence: i64,
 ) -> Res<tauri::ipc::Response> {
-    let (ev, bytes) = state.with(|ws| ws.evidence_content(evidence, MAX_PREVIEW_BYTES))?;
-    if !ev.media_type.starts_with("image/") || ev.media_type == "image/svg+xml" {
-        return Err(IpcError::new(
-            "invalid_input",
-            "only raster images are previewed",
-        ));
-    }
+    let (_, bytes) = state.with(|ws| ws.evidence_preview(evidence))?;
     Ok(tauri::ipc::Response::new(bytes))
 }
 

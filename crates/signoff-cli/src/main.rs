@@ -330,24 +330,24 @@ fn execute(cli: &Cli, out: &Out) -> Result<ExitCode> {
                 let actor = actor()?;
                 // Check every file before storing any, so a typo in the third
                 // name does not leave the first two attached alone.
-                for f in files {
-                    ws.check_evidence_file(f)?;
+                let show = std::io::stderr().is_terminal() && !cli.json;
+                let mut bar: Option<(usize, output::Progress)> = None;
+                let added =
+                    ws.add_evidence_files(&actor, run.0, item, files, &opts.options(), &mut |p| {
+                        if bar.as_ref().is_none_or(|(i, _)| *i != p.index) {
+                            if let Some((_, mut old)) = bar.take() {
+                                old.finish();
+                            }
+                            bar = Some((p.index, output::Progress::new(p.name, show)));
+                        }
+                        if let Some((_, b)) = bar.as_mut() {
+                            b.update(p.done, p.total);
+                        }
+                    });
+                if let Some((_, mut b)) = bar.take() {
+                    b.finish();
                 }
-                let mut added = Vec::new();
-                for f in files {
-                    let mut bar =
-                        output::Progress::new(f, std::io::stderr().is_terminal() && !cli.json);
-                    let ev = ws.add_evidence_file(
-                        &actor,
-                        run.0,
-                        item,
-                        f,
-                        &opts.options(),
-                        &mut |d, t| bar.update(d, t),
-                    );
-                    bar.finish();
-                    added.push(ev?);
-                }
+                let added = added?;
                 out.evidence_added(run.0, item, &added)
             }
             EvidenceCmd::Note {

@@ -1,8 +1,6 @@
 //! Printing: one function per kind of result, each either as text for a
 //! person or as JSON (`--json`). Errors go to stderr as one line.
 
-use std::path::Path;
-
 use anyhow::Result;
 use serde::Serialize;
 use signoff_core::doctor::DoctorReport;
@@ -415,13 +413,10 @@ pub struct Progress {
 const PROGRESS_FROM: u64 = 8 << 20;
 
 impl Progress {
-    pub fn new(file: &Path, enabled: bool) -> Self {
+    pub fn new(name: &str, enabled: bool) -> Self {
         Progress {
             bar: None,
-            name: file.file_name().map_or_else(
-                || file.display().to_string(),
-                |n| n.to_string_lossy().into_owned(),
-            ),
+            name: name.to_owned(),
             enabled,
         }
     }

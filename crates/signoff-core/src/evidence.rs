@@ -16,6 +16,20 @@ use crate::template::hex;
 use crate::vault::{StoredBlob, Vault};
 use crate::workspace::{Workspace, clean_text};
 
+/// Where a batch import stands: file `index` (1-based) of `count`, and
+/// the bytes copied of that file.
+#[derive(Clone, Copy, Debug)]
+pub struct BatchProgress<'a> {
+    pub index: usize,
+    pub count: usize,
+    pub name: &'a str,
+    pub done: u64,
+    pub total: u64,
+}
+
+/// Image evidence larger than this is not previewed.
+pub const MAX_PREVIEW_BYTES: u64 = 25 << 20;
+
 /// Options shared by every kind of evidence.
 #[derive(Clone, Debug, Default)]
 pub struct EvidenceOptions {
@@ -44,11 +58,35 @@ impl Workspace {
         self.record_file(actor, run, item, name, blob, observed_on, opts.sensitive)
     }
 
-    /// Checks a file could be attached (exists, is a regular file, is
-    /// readable) without storing it; front ends check every file of a batch
-    /// before attaching any.
-    pub fn check_evidence_file(&self, file: &Path) -> Result<u64> {
-        Vault::check_source(file)
+    /// Attaches several files to an item. Every file is checked first, so a
+    /// bad name in the batch attaches none of it; then each is streamed in.
+    pub fn add_evidence_files(
+        &mut self,
+        actor: &Actor,
+        run: i64,
+        item: &str,
+        files: &[std::path::PathBuf],
+        opts: &EvidenceOptions,
+        progress: &mut dyn FnMut(BatchProgress<'_>),
+    ) -> Result<Vec<Evidence>> {
+        for f in files {
+            Vault::check_source(f)?;
+        }
+        let mut added = Vec::with_capacity(files.len());
+        for (i, file) in files.iter().enumerate() {
+            let name = display_name(file);
+            let mut report = |done, total| {
+                progress(BatchProgress {
+                    index: i + 1,
+                    count: files.len(),
+                    name: &name,
+                    done,
+                    total,
+                })
+            };
+            added.push(self.add_evidence_file(actor, run, item, file, opts, &mut report)?);
+        }
+        Ok(added)
     }
 
     /// Attaches bytes held in memory (a pasted screenshot) under `name`.
@@ -190,19 +228,24 @@ impl Workspace {
         })
     }
 
-    /// The bytes of a file evidence (for previews), if at most `max` bytes.
-    pub fn evidence_content(&self, evidence: i64, max: u64) -> Result<(Evidence, Vec<u8>)> {
+    /// The bytes of an image evidence for its thumbnail: raster images
+    /// only (an SVG could carry script), at most [`MAX_PREVIEW_BYTES`].
+    pub fn evidence_preview(&self, evidence: i64) -> Result<(Evidence, Vec<u8>)> {
         let (_, _, ev, _) = self
             .store
             .evidence_by_id(evidence)?
             .ok_or_else(|| Error::not_found("evidence", evidence))?;
-        if ev.kind != EvidenceKind::File {
+        let raster = matches!(
+            ev.media_type.as_str(),
+            "image/png" | "image/jpeg" | "image/gif" | "image/webp"
+        );
+        if ev.kind != EvidenceKind::File || !raster {
             return Err(Error::Invalid(format!(
-                "evidence {evidence} is a {}, not a file",
-                ev.kind.as_str()
+                "evidence {evidence} ({}) has no preview: only PNG, JPEG, GIF and WebP images are previewed",
+                ev.media_type
             )));
         }
-        let bytes = self.vault.read(&ev.sha256, max)?;
+        let bytes = self.vault.read(&ev.sha256, MAX_PREVIEW_BYTES)?;
         Ok((ev, bytes))
     }
 

@@ -97,12 +97,17 @@ pub struct Counts {
 
 impl Counts {
     pub fn add(&mut self, status: Status) {
-        self.total += 1;
+        self.add_n(status, 1);
+    }
+
+    /// Counts `n` items with `status`.
+    pub fn add_n(&mut self, status: Status, n: u32) {
+        self.total += n;
         match status {
-            Status::Pending => self.pending += 1,
-            Status::Pass => self.pass += 1,
-            Status::Fail => self.fail += 1,
-            Status::Na => self.na += 1,
+            Status::Pending => self.pending += n,
+            Status::Pass => self.pass += n,
+            Status::Fail => self.fail += n,
+            Status::Na => self.na += n,
         }
     }
 }

@@ -200,91 +200,71 @@ fn count_signatures(doc: &lopdf::Document) -> usize {
         .count()
 }
 
+/// Adds the widget to the page's `/Annots`.
 fn add_to_page_annots(
     inc: &mut IncrementalDocument,
     prev: &lopdf::Document,
     page_id: ObjectId,
     widget: ObjectId,
 ) -> Result<()> {
-    inc.opt_clone_object_to_new_document(page_id)
-        .map_err(failed)?;
-    let annots = prev
-        .get_object(page_id)
-        .and_then(Object::as_dict)
-        .ok()
-        .and_then(|d| d.get(b"Annots").ok().cloned());
-    match annots {
-        Some(Object::Reference(id)) => {
-            inc.opt_clone_object_to_new_document(id).map_err(failed)?;
-            let arr = inc
-                .new_document
-                .get_object_mut(id)
-                .and_then(Object::as_array_mut)
-                .map_err(failed)?;
-            arr.push(Object::Reference(widget));
-        }
-        other => {
-            let mut arr = match other {
-                Some(Object::Array(a)) => a,
-                _ => Vec::new(),
-            };
-            arr.push(Object::Reference(widget));
-            let page = inc
-                .new_document
-                .get_object_mut(page_id)
-                .and_then(Object::as_dict_mut)
-                .map_err(failed)?;
-            page.set("Annots", Object::Array(arr));
-        }
-    }
-    Ok(())
+    edit_entry(inc, prev, page_id, b"Annots", |annots| match annots {
+        Object::Array(list) => list.push(Object::Reference(widget)),
+        other => *other = Object::Array(vec![Object::Reference(widget)]),
+    })
 }
 
+/// Adds the field to the catalog's `/AcroForm` and sets `/SigFlags 3`.
 fn add_to_acroform(
     inc: &mut IncrementalDocument,
     prev: &lopdf::Document,
     catalog_id: ObjectId,
     field: ObjectId,
 ) -> Result<()> {
-    inc.opt_clone_object_to_new_document(catalog_id)
+    edit_entry(inc, prev, catalog_id, b"AcroForm", |form| {
+        if !matches!(form, Object::Dictionary(_)) {
+            *form = Object::Dictionary(Dictionary::new());
+        }
+        if let Object::Dictionary(form) = form {
+            let mut fields = match form.get(b"Fields") {
+                Ok(Object::Array(a)) => a.clone(),
+                _ => Vec::new(),
+            };
+            fields.push(Object::Reference(field));
+            form.set("Fields", Object::Array(fields));
+            form.set("SigFlags", Object::Integer(3));
+        }
+    })
+}
+
+/// Edits entry `key` of object `owner` in the new revision, whether the
+/// entry is written inline or as a reference to an object of its own (which
+/// is then cloned into the update and edited there). A missing entry starts
+/// as `null`.
+fn edit_entry(
+    inc: &mut IncrementalDocument,
+    prev: &lopdf::Document,
+    owner: ObjectId,
+    key: &[u8],
+    edit: impl FnOnce(&mut Object),
+) -> Result<()> {
+    inc.opt_clone_object_to_new_document(owner)
         .map_err(failed)?;
-    let existing = prev
-        .get_object(catalog_id)
+    let current = prev
+        .get_object(owner)
         .and_then(Object::as_dict)
         .ok()
-        .and_then(|d| d.get(b"AcroForm").ok().cloned());
-    let update = |form: &mut Dictionary| {
-        let mut fields = match form.get(b"Fields") {
-            Ok(Object::Array(a)) => a.clone(),
-            _ => Vec::new(),
-        };
-        fields.push(Object::Reference(field));
-        form.set("Fields", Object::Array(fields));
-        form.set("SigFlags", Object::Integer(3));
-    };
-    match existing {
-        Some(Object::Reference(id)) => {
-            inc.opt_clone_object_to_new_document(id).map_err(failed)?;
-            let form = inc
-                .new_document
-                .get_object_mut(id)
-                .and_then(Object::as_dict_mut)
-                .map_err(failed)?;
-            update(form);
-        }
-        other => {
-            let mut form = match other {
-                Some(Object::Dictionary(d)) => d,
-                _ => Dictionary::new(),
-            };
-            update(&mut form);
-            let catalog = inc
-                .new_document
-                .get_object_mut(catalog_id)
-                .and_then(Object::as_dict_mut)
-                .map_err(failed)?;
-            catalog.set("AcroForm", Object::Dictionary(form));
-        }
+        .and_then(|d| d.get(key).ok().cloned());
+    if let Some(Object::Reference(id)) = current {
+        inc.opt_clone_object_to_new_document(id).map_err(failed)?;
+        edit(inc.new_document.get_object_mut(id).map_err(failed)?);
+    } else {
+        let mut value = current.unwrap_or(Object::Null);
+        edit(&mut value);
+        inc.new_document
+            .get_object_mut(owner)
+            .and_then(Object::as_dict_mut)
+            .map_err(failed)?
+            .set(key.to_vec(), value);
     }
     Ok(())
 }

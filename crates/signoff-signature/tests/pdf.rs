@@ -77,6 +77,15 @@ fn identity(dir: &Path, name: &str) -> (Signer, PathBuf) {
     (signer, store.dir().join("cert.pem"))
 }
 
+/// Signs with the fixed test time.
+fn sign(pdf: &[u8], signer: &Signer, reason: &str) -> Vec<u8> {
+    let opts = SignOptions {
+        reason: reason.into(),
+        time: now(),
+    };
+    sign_pdf(pdf, signer, &opts).expect("sign")
+}
+
 fn pyhanko() -> String {
     std::env::var("SIGNOFF_PYHANKO").unwrap_or_else(|_| "pyhanko".into())
 }
@@ -117,15 +126,7 @@ fn pdfsig(pdf: &Path) -> String {
 fn a_p256_signature_is_valid_for_pyhanko_pdfsig_and_qpdf() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (signer, cert) = identity(dir.path(), "zoe");
-    let signed = sign_pdf(
-        &base_pdf(),
-        &signer,
-        &SignOptions {
-            reason: "Prepared by".into(),
-            time: now(),
-        },
-    )
-    .expect("sign");
+    let signed = sign(&base_pdf(), &signer, "Prepared by");
     let file = dir.path().join("signed.pdf");
     std::fs::write(&file, &signed).expect("write");
 
@@ -167,24 +168,8 @@ fn a_countersignature_keeps_the_first_valid_and_tampering_is_caught() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (preparer, cert1) = identity(dir.path(), "preparer");
     let (approver, cert2) = identity(dir.path(), "approver");
-    let once = sign_pdf(
-        &base_pdf(),
-        &preparer,
-        &SignOptions {
-            reason: "Prepared by".into(),
-            time: now(),
-        },
-    )
-    .expect("sign");
-    let twice = sign_pdf(
-        &once,
-        &approver,
-        &SignOptions {
-            reason: "Approved by".into(),
-            time: now(),
-        },
-    )
-    .expect("countersign");
+    let once = sign(&base_pdf(), &preparer, "Prepared by");
+    let twice = sign(&once, &approver, "Approved by");
     let file = dir.path().join("countersigned.pdf");
     std::fs::write(&file, &twice).expect("write");
     let (ok, text) = pyhanko_validate(&file, &[&cert1, &cert2]);
@@ -253,15 +238,7 @@ fn an_imported_rsa_identity_signs_valid_pdfs() {
     let signer = store
         .unlock(&Passphrase::new("local passphrase"))
         .expect("unlock");
-    let signed = sign_pdf(
-        &base_pdf(),
-        &signer,
-        &SignOptions {
-            reason: "Approved by".into(),
-            time: now(),
-        },
-    )
-    .expect("sign");
+    let signed = sign(&base_pdf(), &signer, "Approved by");
     let file = d.join("rsa-signed.pdf");
     std::fs::write(&file, signed).expect("write");
     let (ok, text) = pyhanko_validate(&file, &[&cert]);
@@ -289,12 +266,8 @@ fn the_verifier_accepts_good_signatures_and_names_each_kind_of_tampering() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (preparer, cert1) = identity(dir.path(), "preparer");
     let (approver, cert2) = identity(dir.path(), "approver");
-    let opts = |reason: &str| SignOptions {
-        reason: reason.into(),
-        time: now(),
-    };
-    let once = sign_pdf(&base_pdf(), &preparer, &opts("Prepared by")).expect("sign");
-    let twice = sign_pdf(&once, &approver, &opts("Approved by")).expect("countersign");
+    let once = sign(&base_pdf(), &preparer, "Prepared by");
+    let twice = sign(&once, &approver, "Approved by");
     let both: Vec<Vec<u8>> = [trust(&cert1), trust(&cert2)].concat();
 
     let v = verify_pdf(&twice, &both).expect("verify");
@@ -375,7 +348,7 @@ fn the_verifier_accepts_good_signatures_and_names_each_kind_of_tampering() {
     );
     let mut changed = Vec::new();
     inc.save_to(&mut changed).expect("save");
-    let resigned = sign_pdf(&changed, &approver, &opts("Approved by")).expect("sign again");
+    let resigned = sign(&changed, &approver, "Approved by");
     let v = verify_pdf(&resigned, &both).expect("verify");
     assert!(!v.ok);
     assert!(
@@ -410,15 +383,7 @@ fn the_verifier_accepts_good_signatures_and_names_each_kind_of_tampering() {
 fn the_verifier_never_panics_on_damaged_files() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (signer, cert) = identity(dir.path(), "zoe");
-    let signed = sign_pdf(
-        &base_pdf(),
-        &signer,
-        &SignOptions {
-            reason: "Prepared by".into(),
-            time: now(),
-        },
-    )
-    .expect("sign");
+    let signed = sign(&base_pdf(), &signer, "Prepared by");
     let trusted = trust(&cert);
     let mut rng = 0x2545_F491_4F6C_DD1Du64;
     let mut next = move || {

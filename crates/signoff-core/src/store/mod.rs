@@ -185,9 +185,7 @@ impl Store {
         while let Some(row) = rows.next()? {
             let (run, status, n): (i64, String, u32) = (row.get(0)?, row.get(1)?, row.get(2)?);
             if let Some(r) = runs.iter_mut().find(|r| r.id == run) {
-                for _ in 0..n {
-                    r.counts.add(parse_status(&status)?);
-                }
+                r.counts.add_n(parse_status(&status)?, n);
             }
         }
         Ok(runs)
@@ -201,9 +199,7 @@ impl Store {
         let mut rows = stmt.query([run])?;
         while let Some(row) = rows.next()? {
             let (status, n): (String, u32) = (row.get(0)?, row.get(1)?);
-            for _ in 0..n {
-                counts.add(parse_status(&status)?);
-            }
+            counts.add_n(parse_status(&status)?, n);
         }
         Ok(counts)
     }
