@@ -40,6 +40,21 @@ pub fn new_passphrase() -> Result<Passphrase> {
     Ok(Passphrase::new(first))
 }
 
+/// The passphrase that unlocks the signing key.
+pub fn passphrase() -> Result<Passphrase> {
+    if let Some(p) = from_env()? {
+        return Ok(Passphrase::new(p));
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!(
+            "no passphrase: run in a terminal, or set SIGNOFF_PASSPHRASE_FILE or SIGNOFF_PASSPHRASE"
+        );
+    }
+    Ok(Passphrase::new(rpassword::prompt_password(
+        "Passphrase of your signing key: ",
+    )?))
+}
+
 /// The password of a PKCS#12 file.
 pub fn p12_password(file: &str) -> Result<String> {
     if let Ok(p) = std::env::var("SIGNOFF_P12_PASSWORD") {

@@ -57,8 +57,52 @@ enum Command {
     /// Your signing identity: a key pair and certificate, the key encrypted with a passphrase.
     #[command(subcommand)]
     Identity(IdentityCmd),
-    /// Check every signature of a PDF: integrity, signature, trust, and that
-    /// nothing but signatures was added after each. Exits 0 only if all pass.
+    /// Sign off a run: check nothing blocks it, write the signed PDF report,
+    /// then freeze the run (asks for the key's passphrase).
+    Sign {
+        run: RunId,
+        /// Where to write the report.
+        #[arg(short, long, value_name = "FILE.pdf")]
+        output: PathBuf,
+        /// Sign as the preparer (default) or the approver.
+        #[arg(
+            long = "as",
+            value_name = "preparer|approver",
+            default_value = "preparer"
+        )]
+        role: String,
+        /// What you attest to (a default sentence for the role otherwise).
+        #[arg(long, value_name = "TEXT")]
+        statement: Option<String>,
+        #[arg(long, value_name = "a4|letter", default_value = "a4")]
+        paper: signoff_report::Paper,
+    },
+    /// Export an unsigned draft report (DRAFT on every page) for review.
+    Export {
+        run: RunId,
+        #[arg(short, long, value_name = "DRAFT.pdf")]
+        output: PathBuf,
+        #[arg(long, value_name = "a4|letter", default_value = "a4")]
+        paper: signoff_report::Paper,
+    },
+    /// Add your signature to a signed report (the earlier ones stay valid).
+    /// Needs only the PDF and your identity.
+    Countersign {
+        input: PathBuf,
+        #[arg(short, long, value_name = "OUT.pdf")]
+        output: PathBuf,
+        #[arg(
+            long = "as",
+            value_name = "preparer|approver",
+            default_value = "approver"
+        )]
+        role: String,
+        #[arg(long, value_name = "TEXT")]
+        statement: Option<String>,
+    },
+    /// Check a report: every signature (integrity, signature, trust, nothing
+    /// but signatures after each), the manifest against the embedded files and
+    /// SHA256SUMS, and the activity entries. Exits 0 only if all pass.
     Verify {
         file: PathBuf,
         /// PEM certificate(s) of signers you trust (e.g. the signer's cert.pem).
@@ -132,6 +176,8 @@ enum RunCmd {
         #[arg(long, value_name = "TEXT")]
         reason: Option<String>,
     },
+    /// Reopen a signed run as a new revision (the signed one and its report stay valid).
+    Reopen { run: RunId },
     /// Accept the risk of a failed item until a date.
     Waive {
         run: RunId,
@@ -245,7 +291,7 @@ fn execute(cli: &Cli, out: &Out) -> Result<ExitCode> {
             }
             trusted.extend(certs);
         }
-        let report = signoff_signature::verify::verify_pdf(&bytes, &trusted)
+        let report = signoff_report::check_report(&bytes, &trusted)
             .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
         out.verification(&report, !trust.is_empty())?;
         return Ok(if report.ok {
@@ -258,6 +304,29 @@ fn execute(cli: &Cli, out: &Out) -> Result<ExitCode> {
         Some(d) => d.clone(),
         None => Workspace::default_data_dir()?,
     };
+    let identities = || signoff_signature::IdentityStore::new(&data_dir.join("identity"));
+    // Countersigning needs the PDF and the identity, not the database.
+    if let Command::Countersign {
+        input,
+        output,
+        role,
+        statement,
+    } = &cli.command
+    {
+        let how = signoff_report::SignAs::new(role, statement.as_deref())?;
+        let signer = identities().unlock(&identity::passphrase()?)?;
+        let n = signoff_report::countersign(input, &signer, &how, chrono::Utc::now(), output)?;
+        out.message(
+            &format!(
+                "countersigned as {} by {}: {} now carries {n} signatures",
+                how.role,
+                signer.info.name,
+                output.display()
+            ),
+            &serde_json::json!({ "output": output, "signatures": n, "signer": signer.info.name, "role": how.role }),
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut ws = Workspace::open(&data_dir, Box::new(SystemClock))?;
     let actor = || -> Result<Actor> {
         let name = match &cli.actor {
@@ -302,6 +371,7 @@ fn execute(cli: &Cli, out: &Out) -> Result<ExitCode> {
                 };
                 out.result(run.0, &ws.set_result(&actor()?, run.0, item, change)?)
             }
+            RunCmd::Reopen { run } => out.run_created(&ws.reopen_run(&actor()?, run.0)?),
             RunCmd::Waive {
                 run,
                 item,
@@ -384,8 +454,45 @@ fn execute(cli: &Cli, out: &Out) -> Result<ExitCode> {
                 )
             }
         },
+        Command::Sign {
+            run,
+            output,
+            role,
+            statement,
+            paper,
+        } => {
+            let how = signoff_report::SignAs::new(role, statement.as_deref())?;
+            let actor = actor()?;
+            // Refuse early, before asking for a passphrase.
+            ws.prepare_signoff(run.0)?;
+            let signer = identities().unlock(&identity::passphrase()?)?;
+            let show = std::io::stderr().is_terminal() && !cli.json;
+            let mut bar = output::Progress::new("embedding evidence", show);
+            let written = signoff_report::sign_run(
+                &mut ws,
+                &actor,
+                run.0,
+                &signer,
+                &how,
+                *paper,
+                output,
+                &mut |d, t| bar.update(d, t),
+            );
+            bar.finish();
+            out.report_written(&written?, output)
+        }
+        Command::Export { run, output, paper } => {
+            let show = std::io::stderr().is_terminal() && !cli.json;
+            let mut bar = output::Progress::new("embedding evidence", show);
+            let written = signoff_report::export_draft(&ws, run.0, *paper, output, &mut |d, t| {
+                bar.update(d, t)
+            });
+            bar.finish();
+            out.report_written(&written?, output)
+        }
+        Command::Countersign { .. } => unreachable!("handled before opening the workspace"),
         Command::Identity(cmd) => {
-            let store = signoff_signature::IdentityStore::new(&data_dir.join("identity"));
+            let store = identities();
             match cmd {
                 IdentityCmd::Show => match store.show()? {
                     Some(info) => out.identity(&info),

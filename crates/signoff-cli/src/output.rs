@@ -36,6 +36,10 @@ impl Out {
                 e.downcast_ref::<signoff_signature::IdentityError>()
                     .map(|e| e.code())
             })
+            .or_else(|| {
+                e.downcast_ref::<signoff_report::ReportError>()
+                    .map(|e| e.code())
+            })
             .unwrap_or("error");
         let message = format!("{e:#}").replace('\n', " ");
         if self.json {
@@ -256,14 +260,14 @@ impl Out {
         })
     }
 
-    pub fn verification(
-        &self,
-        v: &signoff_signature::verify::PdfVerification,
-        trust_given: bool,
-    ) -> Result<()> {
-        self.emit(v, || {
+    pub fn verification(&self, r: &signoff_report::ReportCheck, trust_given: bool) -> Result<()> {
+        let v = &r.signatures;
+        self.emit(r, || {
             let mark = |ok: bool| if ok { "PASS" } else { "FAIL" };
             let mut s = String::new();
+            if let (Some(id), Some(target), Some(env)) = (&r.report_id, &r.target, &r.environment) {
+                s += &format!("report {id}: {target} ({env})\n");
+            }
             for p in &v.problems {
                 s += &format!("FAIL  {p}\n");
             }
@@ -292,9 +296,13 @@ impl Out {
                     s += &format!("        {p}\n");
                 }
             }
+            s += "\nreport content\n";
+            for c in &r.checks {
+                s += &format!("  {}  {}: {}\n", mark(c.ok), c.name, c.detail);
+            }
             s += &format!(
                 "\n{}\n",
-                if v.ok {
+                if r.ok {
                     if trust_given {
                         "VERDICT: every signature is valid and trusted"
                     } else {
@@ -305,6 +313,29 @@ impl Out {
                 }
             );
             s
+        })
+    }
+
+    pub fn report_written(
+        &self,
+        w: &signoff_report::Written,
+        path: &std::path::Path,
+    ) -> Result<()> {
+        let what = if w.signed {
+            "signed report"
+        } else {
+            "DRAFT report"
+        };
+        self.emit(&serde_json::json!({ "output": path, "report": w }), || {
+            format!(
+                "wrote {what} {} to {}: {} pages, {} embedded files, {} pictures, {}\n",
+                w.report_id,
+                path.display(),
+                w.pages,
+                w.embedded_files,
+                w.images,
+                signoff_report::human_size(w.bytes)
+            )
         })
     }
 

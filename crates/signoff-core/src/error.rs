@@ -28,6 +28,12 @@ pub enum Error {
     #[error("run {run} is signed and frozen; reopen it as a new revision to change it")]
     Frozen { run: i64 },
 
+    #[error("run {run} cannot be signed yet: {}", list_blockers(.blockers))]
+    Blocked {
+        run: i64,
+        blockers: Vec<crate::signoff::Blocker>,
+    },
+
     #[error(
         "{path} is not a Signoff database or is damaged ({detail}); it was left untouched. Move it aside to start afresh, or point --data-dir elsewhere"
     )]
@@ -78,6 +84,7 @@ impl Error {
             Error::Template { .. } => "invalid_template",
             Error::Input { .. } => "bad_file",
             Error::Frozen { .. } => "run_frozen",
+            Error::Blocked { .. } => "blocked",
             Error::NotADatabase { .. } => "database_corrupt",
             Error::NewerSchema { .. } => "database_too_new",
             Error::Locked { .. } => "database_locked",
@@ -124,4 +131,12 @@ impl From<rusqlite::Error> for Error {
             _ => Error::Database(e.to_string()),
         }
     }
+}
+
+fn list_blockers(blockers: &[crate::signoff::Blocker]) -> String {
+    blockers
+        .iter()
+        .map(|b| format!("'{}' ({}): {}", b.title, b.item_id, b.problem))
+        .collect::<Vec<_>>()
+        .join("; ")
 }

@@ -41,6 +41,8 @@ pub struct ManifestRun {
     pub state: RunState,
     pub created_at: String,
     pub created_by: String,
+    pub revision: u32,
+    pub revision_of: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,6 +97,8 @@ impl Workspace {
                 state: s.state,
                 created_at: s.created_at,
                 created_by: s.created_by,
+                revision: s.revision,
+                revision_of: s.revision_of,
             },
             template: ManifestTemplate {
                 id: s.template_id,

@@ -127,7 +127,30 @@ pub struct RunSummary {
     pub state: RunState,
     pub created_at: String,
     pub created_by: String,
+    /// 1 for a first run; n+1 for a run reopened from revision n.
+    pub revision: u32,
+    /// The signed run this one continues, if it is a reopened revision.
+    pub revision_of: Option<i64>,
     pub counts: Counts,
+}
+
+/// One recorded sign-off of a run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct SignoffRecord {
+    /// "preparer" or "approver".
+    pub role: String,
+    pub signer_name: String,
+    pub signer_email: String,
+    pub organisation: String,
+    /// SHA-256 of the signer certificate, `AB:CD:…`.
+    pub fingerprint: String,
+    pub statement: String,
+    pub report_id: String,
+    /// The manifest digest that was signed.
+    pub run_digest: String,
+    pub signed_at: String,
 }
 
 /// A run with its frozen template and every item's result.

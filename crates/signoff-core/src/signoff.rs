@@ -5,8 +5,11 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{RunItem, Status};
+use crate::error::{Error, Result};
+use crate::manifest::Manifest;
+use crate::model::{Actor, RunItem, RunState, RunSummary, SignoffRecord, Status};
 use crate::template::EvidenceRule;
+use crate::workspace::Workspace;
 
 /// One reason a run cannot be signed yet, naming the item.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,6 +60,104 @@ pub fn blockers(items: &[RunItem], today: NaiveDate) -> Vec<Blocker> {
         }
     }
     out
+}
+
+impl Workspace {
+    /// The manifest a sign-off will attest to. Refuses a signed run, and a
+    /// run with blockers (naming each).
+    pub fn prepare_signoff(&self, run: i64) -> Result<Manifest> {
+        let m = self.run_manifest(run)?;
+        if m.run.state == RunState::Signed {
+            return Err(Error::Frozen { run });
+        }
+        if !m.blockers.is_empty() {
+            return Err(Error::Blocked {
+                run,
+                blockers: m.blockers.clone(),
+            });
+        }
+        Ok(m)
+    }
+
+    /// A report id for this manifest: `SO-<run>-r<revision>-<digest>`, or
+    /// `DRAFT-…` for a draft.
+    pub fn report_id(m: &Manifest, draft: bool) -> String {
+        let digest = m.digest();
+        format!(
+            "{}-{}-r{}-{}",
+            if draft { "DRAFT" } else { "SO" },
+            m.run.id,
+            m.run.revision,
+            digest[..12].to_ascii_uppercase()
+        )
+    }
+
+    /// Freezes the run and records the sign-off, in one transaction, if the
+    /// run has not changed since `manifest` was made (otherwise nothing is
+    /// recorded and the caller signs again).
+    pub fn record_signoff(
+        &mut self,
+        actor: &Actor,
+        run: i64,
+        manifest: &Manifest,
+        record: &SignoffRecord,
+    ) -> Result<()> {
+        let seen = manifest.activity.entries.last().map_or(0, |e| e.seq);
+        let at = self.now();
+        self.store.write(|tx| {
+            if tx.run_last_seq(run)? != seen {
+                return Err(Error::Invalid(format!(
+                    "run {run} changed while its report was being made; nothing was signed. Sign again"
+                )));
+            }
+            if !tx.freeze_run(run)? {
+                return Err(Error::Frozen { run });
+            }
+            tx.insert_signoff(run, record)?;
+            tx.log(
+                &at,
+                actor,
+                "run.signed",
+                &format!("run/{run}"),
+                serde_json::json!({
+                    "role": record.role, "signer": record.signer_name,
+                    "fingerprint": record.fingerprint, "reportId": record.report_id,
+                    "runDigest": record.run_digest, "statement": record.statement,
+                }),
+            )
+        })
+    }
+
+    /// Reopens a signed run as its next revision: a new open run with the
+    /// same results, waivers and evidence. The signed run and its report
+    /// stay as they are.
+    pub fn reopen_run(&mut self, actor: &Actor, run: i64) -> Result<RunSummary> {
+        let old = self.store.run_summary(run)?;
+        if old.state != RunState::Signed {
+            return Err(Error::Invalid(format!(
+                "run {run} is not signed; change it directly"
+            )));
+        }
+        let at = self.now();
+        let new = self.store.write(|tx| {
+            let new = tx.copy_run_as_revision(run, &at, actor)?;
+            tx.log(
+                &at,
+                actor,
+                "run.reopened",
+                &format!("run/{new}"),
+                serde_json::json!({ "from": run, "revision": old.revision + 1 }),
+            )?;
+            Ok(new)
+        })?;
+        self.store.run_summary(new)
+    }
+
+    /// The sign-offs recorded for a run.
+    pub fn signoffs(&self, run: i64) -> Result<Vec<SignoffRecord>> {
+        self.store.run_summary(run)?;
+        self.store.signoffs(run)
+    }
 }
 
 #[cfg(test)]

@@ -63,12 +63,18 @@ impl Workspace {
         })
     }
 
+    /// Where the stored bytes of evidence with this SHA-256 live (read-only;
+    /// reports stream embedded files from here).
+    pub fn evidence_path(&self, sha256: &str) -> PathBuf {
+        self.vault.path_of(sha256)
+    }
+
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
     }
 
     /// The current time, as stored.
-    pub(crate) fn now(&self) -> String {
+    pub fn now(&self) -> String {
         stamp(self.clock.now())
     }
 

@@ -25,7 +25,7 @@ use x509_cert::Certificate;
 use crate::identity::{Signer, SignerKey};
 
 /// Bytes reserved for the CMS structure (hex-encoded twice that in the file).
-const CONTENTS_BYTES: usize = 16 * 1024;
+pub const CONTENTS_BYTES: usize = 16 * 1024;
 /// Placeholder numbers wide enough for any offset we will patch in.
 const BYTE_RANGE_PLACEHOLDER: i64 = 9_999_999_999;
 
@@ -162,7 +162,7 @@ pub fn sign_pdf(pdf: &[u8], signer: &Signer, opts: &SignOptions) -> Result<Vec<u
 
 /// A PDF text string: ASCII as is, anything else as UTF-16BE with a BOM
 /// (PDF 32000-1, 7.9.2.2), so names like "Zoë Ångström" survive.
-pub(crate) fn text_string(s: &str) -> Object {
+pub fn text_string(s: &str) -> Object {
     if s.is_ascii() {
         return Object::String(s.as_bytes().to_vec(), StringFormat::Literal);
     }
@@ -174,7 +174,7 @@ pub(crate) fn text_string(s: &str) -> Object {
 }
 
 /// Decodes a PDF text string (UTF-16BE with BOM, or single bytes).
-pub(crate) fn decode_text(bytes: &[u8]) -> String {
+pub fn decode_text(bytes: &[u8]) -> String {
     match bytes {
         [0xFE, 0xFF, rest @ ..] => {
             let units: Vec<u16> = rest
@@ -270,7 +270,7 @@ fn edit_entry(
 }
 
 /// A detached CMS SignedData over `digest` (SHA-256 of the covered bytes).
-fn cms_signature(signer: &Signer, digest: &[u8]) -> Result<Vec<u8>> {
+pub fn cms_signature(signer: &Signer, digest: &[u8]) -> Result<Vec<u8>> {
     let leaf_der = signer
         .chain
         .first()

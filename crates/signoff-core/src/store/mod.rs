@@ -16,8 +16,8 @@ use rusqlite_migration::{M, Migrations};
 use crate::activity;
 use crate::error::{Error, Result};
 use crate::model::{
-    ActivityEntry, Actor, Counts, Evidence, EvidenceKind, ItemResult, RunState, RunSummary, Status,
-    Waiver,
+    ActivityEntry, Actor, Counts, Evidence, EvidenceKind, ItemResult, RunState, RunSummary,
+    SignoffRecord, Status, Waiver,
 };
 use crate::template::Template;
 
@@ -26,14 +26,17 @@ pub const BUSY_TIMEOUT_MS: u64 = 5_000;
 
 /// The schema, in order. Append only: a released migration is never edited.
 pub(crate) fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("migrations/0001_initial.sql"))])
+    Migrations::new(vec![
+        M::up(include_str!("migrations/0001_initial.sql")),
+        M::up(include_str!("migrations/0002_signoffs.sql")),
+    ])
 }
 
 /// The schema version this build writes.
 pub fn schema_version() -> i64 {
     MIGRATION_COUNT
 }
-const MIGRATION_COUNT: i64 = 1;
+const MIGRATION_COUNT: i64 = 2;
 
 #[derive(Debug)]
 pub struct Store {
@@ -404,6 +407,28 @@ impl Store {
         Ok(out)
     }
 
+    /// The sign-offs recorded for a run, oldest first.
+    pub fn signoffs(&self, run: i64) -> Result<Vec<SignoffRecord>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT role, signer_name, signer_email, organisation, fingerprint, statement, \
+             report_id, run_digest, signed_at FROM signoffs WHERE run_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([run], |r| {
+            Ok(SignoffRecord {
+                role: r.get(0)?,
+                signer_name: r.get(1)?,
+                signer_email: r.get(2)?,
+                organisation: r.get(3)?,
+                fingerprint: r.get(4)?,
+                statement: r.get(5)?,
+                report_id: r.get(6)?,
+                run_digest: r.get(7)?,
+                signed_at: r.get(8)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
     /// The sequence number of the newest activity entry (0 when empty). Every
     /// change appends an entry, so this tells front ends whether anything
     /// changed since they last looked (another window, the CLI).
@@ -576,6 +601,80 @@ impl Tx<'_> {
         run_state(&self.tx, run)
     }
 
+    /// The newest activity entry about this run (0 if none): tells whether
+    /// the run changed since a manifest was made.
+    pub fn run_last_seq(&self, run: i64) -> Result<i64> {
+        let prefix = format!("run/{run}");
+        Ok(self.tx.query_row(
+            "SELECT COALESCE(MAX(seq), 0) FROM activity WHERE subject = ?1 OR subject LIKE ?1 || '/%'",
+            [prefix],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Freezes an open run; returns false if it was already signed.
+    pub fn freeze_run(&self, run: i64) -> Result<bool> {
+        Ok(self.tx.execute(
+            "UPDATE runs SET state = 'signed' WHERE id = ?1 AND state = 'open'",
+            [run],
+        )? == 1)
+    }
+
+    pub fn insert_signoff(&self, run: i64, s: &SignoffRecord) -> Result<()> {
+        self.tx.execute(
+            "INSERT INTO signoffs (run_id, role, signer_name, signer_email, organisation, \
+             fingerprint, statement, report_id, run_digest, signed_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                run,
+                s.role,
+                s.signer_name,
+                s.signer_email,
+                s.organisation,
+                s.fingerprint,
+                s.statement,
+                s.report_id,
+                s.run_digest,
+                s.signed_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Copies a run, with its results, waivers and current evidence, as
+    /// the next revision (open). The old run is left as it is.
+    pub fn copy_run_as_revision(&self, old: i64, at: &str, by: &Actor) -> Result<i64> {
+        self.tx.execute(
+            "INSERT INTO runs (target, environment, template_id, template_version, template_name, \
+             template_hash, template_body, state, created_at, created_by, revision, revision_of) \
+             SELECT target, environment, template_id, template_version, template_name, \
+             template_hash, template_body, 'open', ?2, ?3, revision + 1, id FROM runs WHERE id = ?1",
+            params![old, at, by.as_str()],
+        )?;
+        let new = self.tx.last_insert_rowid();
+        self.tx.execute(
+            "INSERT INTO results (run_id, item_id, position, status, note, reason, updated_at, updated_by) \
+             SELECT ?2, item_id, position, status, note, reason, updated_at, updated_by \
+             FROM results WHERE run_id = ?1",
+            params![old, new],
+        )?;
+        self.tx.execute(
+            "INSERT INTO waivers (run_id, item_id, justification, accepted_by, expires_on, granted_at, granted_by) \
+             SELECT ?2, item_id, justification, accepted_by, expires_on, granted_at, granted_by \
+             FROM waivers WHERE run_id = ?1",
+            params![old, new],
+        )?;
+        self.tx.execute(
+            "INSERT INTO evidence (run_id, item_id, kind, blob, digest, name, size, media_type, body, \
+             observed_on, sensitive, added_at, added_by) \
+             SELECT ?2, item_id, kind, blob, digest, name, size, media_type, body, observed_on, \
+             sensitive, added_at, added_by FROM evidence WHERE run_id = ?1 AND removed_at IS NULL \
+             ORDER BY id",
+            params![old, new],
+        )?;
+        Ok(new)
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub fn update_result(
         &self,
@@ -675,7 +774,7 @@ pub struct BlobRow {
 }
 
 const RUN_COLUMNS: &str = "id, target, environment, template_id, template_version, template_name, \
-     template_hash, state, created_at, created_by";
+     template_hash, state, created_at, created_by, revision, revision_of";
 
 fn run_from_row(r: &Row<'_>) -> rusqlite::Result<RunSummary> {
     let state: String = r.get(7)?;
@@ -694,6 +793,8 @@ fn run_from_row(r: &Row<'_>) -> rusqlite::Result<RunSummary> {
         },
         created_at: r.get(8)?,
         created_by: r.get(9)?,
+        revision: r.get(10)?,
+        revision_of: r.get(11)?,
         counts: Counts::default(),
     })
 }

@@ -257,7 +257,8 @@ pub(crate) fn slug(text: &str, max_len: usize, fallback: &str) -> String {
     }
 }
 
-pub(crate) fn hex(bytes: &[u8]) -> String {
+/// Lowercase hex of `bytes` (how every SHA-256 is written).
+pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
     bytes
         .iter()

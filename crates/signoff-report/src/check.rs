@@ -1,0 +1,348 @@
+//! Reading a report back as an auditor would. Each check has a name, a
+//! verdict and a one-line reason; the report passes only if all pass.
+//! Never panics on hostile input.
+
+use std::collections::BTreeMap;
+
+use lopdf::{Document, Object};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use signoff_core::activity::{GENESIS, entry_hash};
+use signoff_core::model::EvidenceKind;
+use signoff_core::template::hex;
+use signoff_signature::verify::{PdfVerification, PdfVerifyError, verify_pdf};
+
+use crate::{MANIFEST_NAME, REPORT_SCHEMA, ReportManifest, SUMS_NAME};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Check {
+    pub name: String,
+    pub ok: bool,
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportCheck {
+    pub ok: bool,
+    pub signatures: PdfVerification,
+    pub checks: Vec<Check>,
+    /// The report's own description of itself, when it could be read.
+    pub report_id: Option<String>,
+    pub target: Option<String>,
+    pub environment: Option<String>,
+}
+
+fn check(name: &str, ok: bool, detail: impl Into<String>) -> Check {
+    Check {
+        name: name.to_owned(),
+        ok,
+        detail: detail.into(),
+    }
+}
+
+/// Verifies the signatures and the content of a report.
+pub fn check_report(pdf: &[u8], trusted: &[Vec<u8>]) -> Result<ReportCheck, PdfVerifyError> {
+    let signatures = verify_pdf(pdf, trusted)?;
+    let mut checks = Vec::new();
+    checks.push(if signatures.signatures.is_empty() {
+        check("signatures", false, "the PDF carries no signature")
+    } else if signatures.ok {
+        check(
+            "signatures",
+            true,
+            format!(
+                "{} signature(s), each intact and covering the file up to the next",
+                signatures.signatures.len()
+            ),
+        )
+    } else {
+        let mut why: Vec<String> = signatures.problems.clone();
+        for s in &signatures.signatures {
+            why.extend(s.problems.iter().map(|p| format!("{}: {p}", s.field)));
+        }
+        check("signatures", false, why.join("; "))
+    });
+
+    let doc = Document::load_mem(pdf).map_err(|e| PdfVerifyError::Damaged(e.to_string()))?;
+    let files = embedded_files(&doc);
+    let mut out = ReportCheck {
+        ok: false,
+        signatures,
+        checks,
+        report_id: None,
+        target: None,
+        environment: None,
+    };
+    let files = match files {
+        Ok(f) => f,
+        Err(e) => {
+            out.checks
+                .push(check("embedded files", false, format!("unreadable: {e}")));
+            return Ok(out);
+        }
+    };
+
+    // manifest.json
+    let manifest: Option<ReportManifest> = match files.get(MANIFEST_NAME) {
+        None => {
+            out.checks.push(check(
+                "manifest",
+                false,
+                "the PDF embeds no manifest.json: it is not a Signoff report",
+            ));
+            None
+        }
+        Some(bytes) => match serde_json::from_slice::<ReportManifest>(bytes) {
+            Err(e) => {
+                out.checks.push(check(
+                    "manifest",
+                    false,
+                    format!("manifest.json is unreadable: {e}"),
+                ));
+                None
+            }
+            Ok(m) if m.schema != REPORT_SCHEMA => {
+                out.checks.push(check(
+                    "manifest",
+                    false,
+                    format!(
+                        "manifest.json has schema '{}'; this verifier reads '{REPORT_SCHEMA}'",
+                        m.schema
+                    ),
+                ));
+                None
+            }
+            Ok(m) => {
+                let digest = m.run.digest();
+                out.checks.push(if digest == m.run_digest {
+                    check(
+                        "manifest",
+                        true,
+                        format!("the run's digest {digest} matches its content"),
+                    )
+                } else {
+                    check(
+                        "manifest",
+                        false,
+                        format!(
+                            "the run recorded in manifest.json hashes to {digest}, not to the digest it states ({})",
+                            m.run_digest
+                        ),
+                    )
+                });
+                Some(m)
+            }
+        },
+    };
+
+    // SHA256SUMS against every embedded file.
+    match files.get(SUMS_NAME) {
+        None => out
+            .checks
+            .push(check("SHA256SUMS", false, "the PDF embeds no SHA256SUMS")),
+        Some(bytes) => {
+            let text = String::from_utf8_lossy(bytes);
+            let mut problems = Vec::new();
+            let mut listed = 0;
+            let mut named = std::collections::BTreeSet::new();
+            for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                let Some((sum, name)) = line.split_once("  ") else {
+                    problems.push(format!("malformed line '{line}'"));
+                    continue;
+                };
+                listed += 1;
+                named.insert(name.to_owned());
+                match files.get(name) {
+                    None => problems.push(format!("{name} is listed but not embedded")),
+                    Some(b) if hex(&Sha256::digest(b)) != sum => {
+                        problems.push(format!("{name} does not match its SHA-256"))
+                    }
+                    Some(_) => {}
+                }
+            }
+            for name in files.keys() {
+                if name != SUMS_NAME && !named.contains(name) {
+                    problems.push(format!("{name} is embedded but not listed"));
+                }
+            }
+            out.checks.push(if problems.is_empty() {
+                check(
+                    "SHA256SUMS",
+                    true,
+                    format!("{listed} embedded files match their SHA-256"),
+                )
+            } else {
+                check("SHA256SUMS", false, problems.join("; "))
+            });
+        }
+    }
+
+    if let Some(m) = &manifest {
+        out.report_id = Some(m.report_id.clone());
+        out.target = Some(m.run.run.target.clone());
+        out.environment = Some(m.run.run.environment.clone());
+        out.checks.push(evidence_check(m, &files));
+        out.checks.push(activity_check(m));
+    }
+    out.ok = out.checks.iter().all(|c| c.ok);
+    Ok(out)
+}
+
+/// Every non-sensitive file of the run is embedded with its hash; no
+/// sensitive file is.
+fn evidence_check(m: &ReportManifest, files: &BTreeMap<String, Vec<u8>>) -> Check {
+    let mut problems = Vec::new();
+    let mut count = 0;
+    for item in &m.run.items {
+        for ev in item
+            .evidence
+            .iter()
+            .filter(|e| e.kind == EvidenceKind::File)
+        {
+            let name = crate::embedded_name(ev);
+            match (ev.sensitive, files.get(&name)) {
+                (true, Some(_)) => problems.push(format!("sensitive {name} is embedded")),
+                (true, None) => {}
+                (false, None) => problems.push(format!(
+                    "evidence '{}' of item '{}' is not embedded",
+                    ev.name, item.id
+                )),
+                (false, Some(b)) => {
+                    count += 1;
+                    if hex(&Sha256::digest(b)) != ev.sha256 {
+                        problems.push(format!(
+                            "embedded {name} does not match the SHA-256 the run recorded"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        check(
+            "evidence",
+            true,
+            format!("{count} evidence files embedded, each matching the run's record"),
+        )
+    } else {
+        check("evidence", false, problems.join("; "))
+    }
+}
+
+/// The run's activity entries: each recomputes to its hash, in order,
+/// consecutive entries linked, none after the log's stated head.
+fn activity_check(m: &ReportManifest) -> Check {
+    let a = &m.run.activity;
+    let mut problems = Vec::new();
+    let mut last: Option<&signoff_core::model::ActivityEntry> = None;
+    for e in &a.entries {
+        let recomputed = entry_hash(
+            &e.prev_hash,
+            e.seq,
+            &e.at,
+            &e.actor,
+            &e.action,
+            &e.subject,
+            &e.details,
+        );
+        if recomputed != e.hash {
+            problems.push(format!("entry #{} does not match its hash", e.seq));
+        }
+        if let Some(p) = last {
+            if e.seq <= p.seq {
+                problems.push(format!("entry #{} is out of order", e.seq));
+            } else if e.seq == p.seq + 1 && e.prev_hash != p.hash {
+                problems.push(format!("entry #{} is not linked to #{}", e.seq, p.seq));
+            }
+        } else if e.seq == 1 && e.prev_hash != GENESIS {
+            problems.push("entry #1 does not start the chain".to_owned());
+        }
+        if e.seq > a.head_seq {
+            problems.push(format!("entry #{} is after the stated head", e.seq));
+        }
+        last = Some(e);
+    }
+    if let Some(l) = last {
+        if l.seq == a.head_seq && l.hash != a.head_hash {
+            problems.push("the last entry is not the stated head".to_owned());
+        }
+    }
+    if problems.is_empty() {
+        check(
+            "activity log",
+            true,
+            format!(
+                "{} entries, each matching its hash; log head #{}",
+                a.entries.len(),
+                a.head_seq
+            ),
+        )
+    } else {
+        check("activity log", false, problems.join("; "))
+    }
+}
+
+/// Name -> decoded content of every file in the `/EmbeddedFiles` name tree.
+fn embedded_files(doc: &Document) -> Result<BTreeMap<String, Vec<u8>>, String> {
+    let catalog = doc.catalog().map_err(|e| e.to_string())?;
+    let mut out = BTreeMap::new();
+    let Some(root) = catalog
+        .get(b"Names")
+        .ok()
+        .and_then(|n| deref(doc, n).as_dict().ok().cloned())
+        .and_then(|n| n.get(b"EmbeddedFiles").ok().map(|e| deref(doc, e).clone()))
+    else {
+        return Ok(out);
+    };
+    let mut stack = vec![root];
+    let mut guard = 0;
+    while let Some(node) = stack.pop() {
+        guard += 1;
+        if guard > 100_000 {
+            return Err("the name tree is too deep or loops".into());
+        }
+        let Ok(node) = node.as_dict() else { continue };
+        if let Ok(kids) = node.get(b"Kids").and_then(Object::as_array) {
+            stack.extend(kids.iter().map(|k| deref(doc, k).clone()));
+        }
+        let Ok(names) = node.get(b"Names").and_then(Object::as_array) else {
+            continue;
+        };
+        for pair in names.chunks(2) {
+            let [key, spec] = pair else { continue };
+            let Ok(key) = key.as_str() else { continue };
+            let name = signoff_signature::pdf::decode_text(key);
+            let spec = deref(doc, spec);
+            let stream = spec
+                .as_dict()
+                .ok()
+                .and_then(|d| d.get(b"EF").ok())
+                .map(|ef| deref(doc, ef))
+                .and_then(|ef| ef.as_dict().ok())
+                .and_then(|ef| ef.get(b"F").ok())
+                .map(|f| deref(doc, f))
+                .and_then(|f| f.as_stream().ok());
+            let Some(stream) = stream else {
+                return Err(format!("{name} has no file stream"));
+            };
+            let bytes = if stream.dict.get(b"Filter").is_ok() {
+                stream
+                    .decompressed_content()
+                    .map_err(|e| format!("{name}: {e}"))?
+            } else {
+                stream.content.clone()
+            };
+            out.insert(name, bytes);
+        }
+    }
+    Ok(out)
+}
+
+fn deref<'a>(doc: &'a Document, o: &'a Object) -> &'a Object {
+    match o {
+        Object::Reference(r) => doc.get_object(*r).unwrap_or(o),
+        _ => o,
+    }
+}

@@ -1,0 +1,318 @@
+//! The use cases both front ends call: sign a run into a report, export a
+//! draft, countersign a report. Each writes its output to a temporary file
+//! beside the destination and renames it into place only when it is
+//! complete, so a full disk or a crash never leaves half a report under the
+//! chosen name, and an existing file is replaced only by a whole new one.
+
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use signoff_core::model::{Actor, SignoffRecord};
+use signoff_core::{Error as CoreError, Workspace};
+use signoff_signature::Signer;
+use signoff_signature::pdf::{PdfSignError, SignOptions, sign_pdf};
+
+use crate::{AssembleError, Paper, ReportSpec, SignerBlock, Sources, Written, write_report};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error(transparent)]
+    Core(#[from] CoreError),
+    #[error(transparent)]
+    Assemble(#[from] AssembleError),
+    #[error(transparent)]
+    Sign(#[from] PdfSignError),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl ReportError {
+    /// A stable code for front ends.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ReportError::Core(e) => e.code(),
+            ReportError::Assemble(AssembleError::Tampered { .. }) => "evidence_tampered",
+            ReportError::Assemble(AssembleError::Write(e)) | ReportError::Io { source: e, .. }
+                if e.raw_os_error() == Some(28) =>
+            {
+                "disk_full"
+            }
+            ReportError::Assemble(_) | ReportError::Io { .. } => "io",
+            ReportError::Sign(PdfSignError::Unreadable(_)) => "bad_file",
+            ReportError::Sign(_) => "signing",
+            ReportError::Invalid(_) => "invalid_input",
+        }
+    }
+}
+
+type Result<T, E = ReportError> = std::result::Result<T, E>;
+
+/// Who signs, as what, saying what.
+#[derive(Debug, Clone)]
+pub struct SignAs {
+    /// "preparer" or "approver".
+    pub role: String,
+    pub statement: String,
+}
+
+impl SignAs {
+    pub fn new(role: &str, statement: Option<&str>) -> Result<SignAs> {
+        let role = role.trim().to_ascii_lowercase();
+        if role != "preparer" && role != "approver" {
+            return Err(ReportError::Invalid(format!(
+                "'{role}' is not a sign-off role; use preparer or approver"
+            )));
+        }
+        let statement = match statement.map(str::trim) {
+            Some(s) if !s.is_empty() => s.to_owned(),
+            _ if role == "approver" => {
+                "I approve this release: every item above is resolved as recorded.".to_owned()
+            }
+            _ => "I prepared this sign-off: every item above was checked as recorded.".to_owned(),
+        };
+        if statement.chars().count() > 2000
+            || statement.chars().any(|c| c.is_control() && c != '\n')
+        {
+            return Err(ReportError::Invalid(
+                "the statement must be at most 2,000 characters of plain text".into(),
+            ));
+        }
+        Ok(SignAs { role, statement })
+    }
+}
+
+/// Signs run `run`: checks it can be signed, writes the signed report to
+/// `dest`, then freezes the run and records the sign-off. If anything fails
+/// before the sign-off is recorded, the run stays open and `dest` is
+/// untouched.
+#[allow(clippy::too_many_arguments)]
+pub fn sign_run(
+    ws: &mut Workspace,
+    actor: &Actor,
+    run: i64,
+    signer: &Signer,
+    how: &SignAs,
+    paper: Paper,
+    dest: &Path,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Written> {
+    let manifest = ws.prepare_signoff(run)?;
+    let report_id = Workspace::report_id(&manifest, false);
+    let now = ws.now();
+    let signed_at = display_time(&now);
+    let block = SignerBlock {
+        name: signer.info.name.clone(),
+        email: signer.info.email.clone(),
+        organisation: signer.info.organisation.clone(),
+        role: how.role.clone(),
+        signed_at: signed_at.clone(),
+        fingerprint: signer.info.fingerprint_sha256.clone(),
+        statement: how.statement.clone(),
+    };
+    let spec = ReportSpec {
+        manifest: &manifest,
+        report_id: report_id.clone(),
+        paper,
+        generated_at: signed_at,
+        signer: Some(block),
+    };
+    let evidence_path = |h: &str| ws.evidence_path(h);
+    let pending = Pending::create(dest)?;
+    let written = {
+        let mut w = BufWriter::with_capacity(1 << 20, pending.file()?);
+        let written = write_report(
+            &spec,
+            Sources {
+                evidence_path: &evidence_path,
+                signer: Some(signer),
+                progress,
+            },
+            &mut w,
+        )?;
+        let file = w
+            .into_inner()
+            .map_err(|e| pending.io_error(e.into_error()))?;
+        file.sync_all().map_err(|e| pending.io_error(e))?;
+        written
+    };
+    let record = SignoffRecord {
+        role: how.role.clone(),
+        signer_name: signer.info.name.clone(),
+        signer_email: signer.info.email.clone(),
+        organisation: signer.info.organisation.clone(),
+        fingerprint: signer.info.fingerprint_sha256.clone(),
+        statement: how.statement.clone(),
+        report_id,
+        run_digest: manifest.digest(),
+        signed_at: now,
+    };
+    ws.record_signoff(actor, run, &manifest, &record)?;
+    pending.commit()?;
+    Ok(written)
+}
+
+/// Writes an unsigned draft of run `run` (any state, blockers listed).
+pub fn export_draft(
+    ws: &Workspace,
+    run: i64,
+    paper: Paper,
+    dest: &Path,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Written> {
+    let manifest = ws.run_manifest(run)?;
+    let spec = ReportSpec {
+        manifest: &manifest,
+        report_id: Workspace::report_id(&manifest, true),
+        paper,
+        generated_at: display_time(&ws.now()),
+        signer: None,
+    };
+    let evidence_path = |h: &str| ws.evidence_path(h);
+    let pending = Pending::create(dest)?;
+    let mut w = BufWriter::with_capacity(1 << 20, pending.file()?);
+    let written = write_report(
+        &spec,
+        Sources {
+            evidence_path: &evidence_path,
+            signer: None,
+            progress,
+        },
+        &mut w,
+    )?;
+    let file = w
+        .into_inner()
+        .map_err(|e| pending.io_error(e.into_error()))?;
+    file.sync_all().map_err(|e| pending.io_error(e))?;
+    pending.commit()?;
+    Ok(written)
+}
+
+/// Adds a signature to an already signed report (as an incremental update,
+/// so the earlier signatures stay valid). Needs only the PDF.
+pub fn countersign(
+    input: &Path,
+    signer: &Signer,
+    how: &SignAs,
+    time: DateTime<Utc>,
+    dest: &Path,
+) -> Result<usize> {
+    let bytes = fs::read(input).map_err(|source| ReportError::Io {
+        context: format!("reading {}", input.display()),
+        source,
+    })?;
+    let check = signoff_signature::verify::verify_pdf(&bytes, &[])
+        .map_err(|e| ReportError::Invalid(format!("{}: {e}", input.display())))?;
+    if check.signatures.is_empty() {
+        return Err(ReportError::Invalid(format!(
+            "{} is not signed; countersigning adds a signature to a signed report (use `signoff sign` first)",
+            input.display()
+        )));
+    }
+    if !check.ok {
+        return Err(ReportError::Invalid(format!(
+            "{}: its signatures do not verify ({}); it was not countersigned",
+            input.display(),
+            check
+                .signatures
+                .iter()
+                .flat_map(|s| s.problems.iter().cloned())
+                .chain(check.problems.iter().cloned())
+                .collect::<Vec<_>>()
+                .join("; ")
+        )));
+    }
+    let reason = format!("{} countersignature: {}", how.role, how.statement);
+    let out = sign_pdf(&bytes, signer, &SignOptions { reason, time })?;
+    let pending = Pending::create(dest)?;
+    let mut file = pending.file()?;
+    file.write_all(&out).map_err(|e| pending.io_error(e))?;
+    file.sync_all().map_err(|e| pending.io_error(e))?;
+    pending.commit()?;
+    Ok(check.signatures.len() + 1)
+}
+
+/// `2026-11-28 20:41:07 UTC` from a stored RFC 3339 time.
+fn display_time(stamp: &str) -> String {
+    DateTime::parse_from_rfc3339(stamp)
+        .map(|t| {
+            t.with_timezone(&Utc)
+                .format("%Y-%m-%d %H:%M:%S UTC")
+                .to_string()
+        })
+        .unwrap_or_else(|_| stamp.to_owned())
+}
+
+/// A temporary file beside the destination, renamed into place on commit
+/// and removed otherwise.
+struct Pending {
+    temp: PathBuf,
+    dest: PathBuf,
+    done: bool,
+}
+
+impl Pending {
+    fn create(dest: &Path) -> Result<Pending> {
+        let name = dest.file_name().ok_or_else(|| {
+            ReportError::Invalid(format!("{} is not a file name", dest.display()))
+        })?;
+        if dest.is_dir() {
+            return Err(ReportError::Invalid(format!(
+                "{} is a directory; give a file name such as report.pdf",
+                dest.display()
+            )));
+        }
+        let dir = match dest.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if !dir.is_dir() {
+            return Err(ReportError::Invalid(format!(
+                "the folder {} does not exist",
+                dir.display()
+            )));
+        }
+        let temp = dir.join(format!(
+            ".{}.{}.partial",
+            name.to_string_lossy(),
+            std::process::id()
+        ));
+        Ok(Pending {
+            temp,
+            dest: dest.to_path_buf(),
+            done: false,
+        })
+    }
+
+    fn file(&self) -> Result<File> {
+        File::create(&self.temp).map_err(|e| self.io_error(e))
+    }
+
+    fn io_error(&self, source: std::io::Error) -> ReportError {
+        ReportError::Io {
+            context: format!("writing {}", self.dest.display()),
+            source,
+        }
+    }
+
+    fn commit(mut self) -> Result<()> {
+        fs::rename(&self.temp, &self.dest).map_err(|e| self.io_error(e))?;
+        self.done = true;
+        Ok(())
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = fs::remove_file(&self.temp);
+        }
+    }
+}

@@ -1,0 +1,307 @@
+//! The PDF compliance report.
+//!
+//! Three steps, each in its own module:
+//! 1. [`content`] lays the pages out with printpdf (fonts subset, no images:
+//!    it only reserves their boxes);
+//! 2. [`assemble`] re-reads those few pages with lopdf and writes the final
+//!    file in one streaming pass: the pages, the pictures (scaled, one at a
+//!    time), every embedded file copied from the evidence vault in 1 MiB
+//!    chunks and checked against its SHA-256 on the way, and, last, the
+//!    PAdES signature over everything before and after its `/Contents`;
+//! 3. [`check`] reads a report back as an auditor would: signatures, the
+//!    manifest against the embedded files and `SHA256SUMS`, the activity
+//!    entries against their hashes.
+//!
+//! Memory stays flat in the size of the evidence: nothing but one chunk,
+//! one picture and the page descriptions is ever held.
+
+#![forbid(unsafe_code)]
+
+mod assemble;
+pub mod check;
+mod content;
+pub mod flow;
+mod layout;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use signoff_core::manifest::Manifest;
+use signoff_core::model::{Evidence, EvidenceKind};
+use signoff_signature::Signer;
+
+pub use assemble::AssembleError;
+pub use check::{Check, ReportCheck, check_report};
+pub use flow::{ReportError, SignAs, countersign, export_draft, sign_run};
+pub use layout::Paper;
+
+/// Identifies `manifest.json`'s format; bump when its meaning changes.
+pub const REPORT_SCHEMA: &str = "signoff.report/1";
+/// Names of the two files every report embeds besides the evidence.
+pub const MANIFEST_NAME: &str = "manifest.json";
+pub const SUMS_NAME: &str = "SHA256SUMS";
+
+/// The signer as printed on the cover (the certificate says the same).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignerBlock {
+    pub name: String,
+    pub email: String,
+    pub organisation: String,
+    /// "preparer" or "approver".
+    pub role: String,
+    /// UTC, `YYYY-MM-DD HH:MM:SS`.
+    pub signed_at: String,
+    /// SHA-256 of the signer certificate, `AB:CD:…`.
+    pub fingerprint: String,
+    pub statement: String,
+}
+
+/// What a report is made from.
+#[derive(Debug)]
+pub struct ReportSpec<'a> {
+    pub manifest: &'a Manifest,
+    pub report_id: String,
+    pub paper: Paper,
+    pub generated_at: String,
+    /// `None` makes a draft: DRAFT on every page, no signature.
+    pub signer: Option<SignerBlock>,
+}
+
+/// `manifest.json` as embedded: the report's own facts around the run's
+/// manifest, whose digest the sign-off attests to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportManifest {
+    pub schema: String,
+    pub report_id: String,
+    /// "signed" or "draft".
+    pub kind: String,
+    pub generated_at: String,
+    pub signer: Option<SignerBlock>,
+    /// SHA-256 of the canonical JSON of `run`.
+    pub run_digest: String,
+    /// Embedded evidence: file name in the PDF -> SHA-256.
+    pub embedded: Vec<EmbeddedEntry>,
+    pub run: Manifest,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmbeddedEntry {
+    pub name: String,
+    pub sha256: String,
+    pub size: u64,
+    pub evidence_id: i64,
+    pub item_id: String,
+}
+
+/// Where to find the bytes of stored evidence (the vault), and the signer.
+pub struct Sources<'a> {
+    pub evidence_path: &'a dyn Fn(&str) -> PathBuf,
+    pub signer: Option<&'a Signer>,
+    /// Called with (bytes done, bytes total) while evidence is copied.
+    pub progress: &'a mut dyn FnMut(u64, u64),
+}
+
+impl std::fmt::Debug for Sources<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sources")
+            .field("signed", &self.signer.is_some())
+            .finish()
+    }
+}
+
+/// What was written.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Written {
+    pub report_id: String,
+    pub pages: usize,
+    pub bytes: u64,
+    pub embedded_files: usize,
+    pub images: usize,
+    pub signed: bool,
+}
+
+/// Renders and writes the whole report to `out`.
+pub fn write_report(
+    spec: &ReportSpec<'_>,
+    sources: Sources<'_>,
+    out: &mut dyn Write,
+) -> Result<Written, AssembleError> {
+    let m = spec.manifest;
+    let mut dims = |ev: &Evidence| image_dimensions(&(sources.evidence_path)(&ev.sha256));
+    let (visual, slots, images) = content::render(spec, &mut dims);
+
+    let mut embedded = Vec::new();
+    for item in &m.items {
+        for ev in &item.evidence {
+            if ev.kind == EvidenceKind::File && !ev.sensitive {
+                embedded.push(EmbeddedEntry {
+                    name: embedded_name(ev),
+                    sha256: ev.sha256.clone(),
+                    size: ev.size,
+                    evidence_id: ev.id,
+                    item_id: item.id.clone(),
+                });
+            }
+        }
+    }
+    let report_manifest = ReportManifest {
+        schema: REPORT_SCHEMA.to_owned(),
+        report_id: spec.report_id.clone(),
+        kind: if spec.signer.is_some() {
+            "signed"
+        } else {
+            "draft"
+        }
+        .to_owned(),
+        generated_at: spec.generated_at.clone(),
+        signer: spec.signer.clone(),
+        run_digest: m.digest(),
+        embedded: embedded.clone(),
+        run: m.clone(),
+    };
+    let manifest_json = serde_json::to_vec_pretty(&report_manifest).unwrap_or_default();
+    let mut sums = String::new();
+    for e in &embedded {
+        sums.push_str(&format!("{}  {}\n", e.sha256, e.name));
+    }
+    sums.push_str(&format!(
+        "{}  {MANIFEST_NAME}\n",
+        signoff_core::template::hex(&<sha2::Sha256 as sha2::Digest>::digest(&manifest_json))
+    ));
+
+    let info = assemble::DocInfo {
+        title: format!(
+            "Security sign-off: {} ({})",
+            m.run.target, m.run.environment
+        ),
+        author: spec
+            .signer
+            .as_ref()
+            .map(|s| s.name.clone())
+            .unwrap_or_else(|| m.run.created_by.clone()),
+        subject: format!("{} {}", m.template.name, spec.report_id),
+        report_id: spec.report_id.clone(),
+        created: spec.generated_at.clone(),
+    };
+    let image_paths: Vec<PathBuf> = images.iter().map(|h| (sources.evidence_path)(h)).collect();
+    let mut files: Vec<assemble::Attachment> = embedded
+        .iter()
+        .map(|e| assemble::Attachment {
+            name: e.name.clone(),
+            description: format!("Evidence for item '{}'", e.item_id),
+            media_type: media_type_of(m, e.evidence_id),
+            sha256: e.sha256.clone(),
+            size: e.size,
+            source: assemble::Source::File((sources.evidence_path)(&e.sha256)),
+        })
+        .collect();
+    files.push(assemble::Attachment::bytes(
+        MANIFEST_NAME,
+        "The whole run, machine-readable (schema signoff.report/1)",
+        "application/json",
+        manifest_json,
+    ));
+    files.push(assemble::Attachment::bytes(
+        SUMS_NAME,
+        "SHA-256 of every embedded file, for sha256sum -c",
+        "text/plain",
+        sums.into_bytes(),
+    ));
+    let reason = spec
+        .signer
+        .as_ref()
+        .map(|s| format!("{} sign-off of {}", s.role, spec.report_id));
+    let sign = match (sources.signer, reason) {
+        (Some(signer), Some(reason)) => Some((signer, reason)),
+        _ => None,
+    };
+    let stats = assemble::assemble(
+        &visual,
+        &slots,
+        &image_paths,
+        &files,
+        &info,
+        sign,
+        sources.progress,
+        out,
+    )?;
+    Ok(Written {
+        report_id: spec.report_id.clone(),
+        pages: stats.pages,
+        bytes: stats.bytes,
+        embedded_files: files.len(),
+        images: slots.len(),
+        signed: stats.signed,
+    })
+}
+
+fn media_type_of(m: &Manifest, evidence_id: i64) -> String {
+    m.items
+        .iter()
+        .flat_map(|i| &i.evidence)
+        .find(|e| e.id == evidence_id)
+        .map(|e| e.media_type.clone())
+        .unwrap_or_else(|| "application/octet-stream".to_owned())
+}
+
+/// The evidence shown as a picture in the report: PNG or JPEG files that
+/// are not sensitive.
+pub(crate) fn is_inline_image(ev: &Evidence) -> bool {
+    ev.kind == EvidenceKind::File
+        && !ev.sensitive
+        && matches!(ev.media_type.as_str(), "image/png" | "image/jpeg")
+}
+
+fn image_dimensions(path: &std::path::Path) -> Option<(u32, u32)> {
+    image::ImageReader::open(path)
+        .ok()?
+        .with_guessed_format()
+        .ok()?
+        .into_dimensions()
+        .ok()
+}
+
+/// The name an evidence file has inside the report (and on disk after
+/// `pdfdetach -saveall`): `E<id>-` and the original name made safe for
+/// every file system and for `SHA256SUMS` (no separators, control
+/// characters or leading dots and dashes).
+pub fn embedded_name(ev: &Evidence) -> String {
+    let mut safe: String = ev
+        .name
+        .chars()
+        .map(|c| match c {
+            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
+            c if c.is_control() => '_',
+            c => c,
+        })
+        .collect();
+    safe = safe
+        .trim_start_matches(['.', '-', ' '])
+        .trim_end()
+        .to_owned();
+    let mut truncated: String = safe.chars().take(120).collect();
+    if truncated.is_empty() {
+        truncated = "file".to_owned();
+    }
+    format!("E{}-{truncated}", ev.id)
+}
+
+/// "1.2 MiB" style sizes.
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut v = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    format!("{v:.1} {}", UNITS[unit])
+}
