@@ -41,6 +41,32 @@ pub(crate) fn render(
     (bytes, slots, images)
 }
 
+/// `2026-11-28 20:22:35 UTC` from a stored RFC 3339 time (as is otherwise).
+fn when(stamp: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(stamp)
+        .map(|t| {
+            t.with_timezone(&chrono::Utc)
+                .format("%Y-%m-%d %H:%M:%S UTC")
+                .to_string()
+        })
+        .unwrap_or_else(|_| stamp.to_owned())
+}
+
+/// An activity entry's JSON details as `key: value · key: value`.
+fn details_text(details: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(details) {
+        Ok(serde_json::Value::Object(map)) => map
+            .iter()
+            .map(|(k, v)| match v {
+                serde_json::Value::String(s) => format!("{k}: {s}"),
+                other => format!("{k}: {other}"),
+            })
+            .collect::<Vec<_>>()
+            .join(" \u{00b7} "),
+        _ => details.to_owned(),
+    }
+}
+
 /// One item's outcome as a word, glyph and colour.
 fn outcome(item: &RunItem) -> (&'static str, &'static str, Rgb8) {
     match item.status {
@@ -137,8 +163,8 @@ fn cover(l: &mut Layout, spec: &ReportSpec<'_>) {
     let lw = 118.0;
     let t = &m.template;
     let period = match (m.activity.entries.first(), m.activity.entries.last()) {
-        (Some(a), Some(b)) => format!("{} \u{2192} {}", a.at, b.at),
-        _ => m.run.created_at.clone(),
+        (Some(a), Some(b)) => format!("{} \u{2192} {}", when(&a.at), when(&b.at)),
+        _ => when(&m.run.created_at),
     };
     let rows: Vec<(&str, Face, String)> = vec![
         ("Target", Face::Sans, m.run.target.clone()),
@@ -398,7 +424,7 @@ fn items(
             l.paragraph(x + indent, w - indent, Face::Bold, 10.5, INK, &title);
             let ix = x + indent;
             let who = match (&item.updated_by, &item.updated_at) {
-                (Some(by), Some(at)) => format!("{word} \u{00b7} {by} \u{00b7} {at}"),
+                (Some(by), Some(at)) => format!("{word} \u{00b7} {by} \u{00b7} {}", when(at)),
                 _ => word.to_owned(),
             };
             l.paragraph(ix, w - indent, Face::Bold, 9.0, color, &who);
@@ -418,7 +444,7 @@ fn items(
                     lw,
                     "Recorded",
                     Face::Sans,
-                    &format!("{} by {}", wv.granted_at, wv.granted_by),
+                    &format!("{} by {}", when(&wv.granted_at), wv.granted_by),
                 );
             }
             if item.evidence.is_empty() {
@@ -478,7 +504,7 @@ fn evidence(
         lw,
         "Added",
         Face::Sans,
-        &format!("{} by {}", ev.added_at, ev.added_by),
+        &format!("{} by {}", when(&ev.added_at), ev.added_by),
     );
     if is_inline_image(ev) {
         if let Some((pw, ph)) = image_dims(ev) {
@@ -514,7 +540,7 @@ fn activity_appendix(l: &mut Layout, m: &Manifest) {
             e.seq, e.at, e.actor, e.action
         );
         l.paragraph(x, w, Face::Bold, 8.5, INK, &line);
-        let detail = format!("{}  {}", e.subject, e.details);
+        let detail = format!("{} \u{2014} {}", e.subject, details_text(&e.details));
         l.paragraph(x + 12.0, w - 12.0, Face::Sans, 8.0, INK, &detail);
         l.paragraph(x + 12.0, w - 12.0, Face::Mono, 7.0, MUTED, &e.hash);
         l.gap(3.0);
