@@ -5,6 +5,9 @@
 //!    of the same file (goal: ratio <= 1.3), and the import's peak RSS
 //!    (goal: <= 64 MiB), measured by GNU time.
 //! 2. The core's `persist` bench: one result change on a 10,000-item run.
+//! 3. A signed export of a large run ([`crate::bench_report`]).
+//!
+//! `cargo xtask bench report` runs only the third.
 
 use std::io::Write;
 use std::path::Path;
@@ -18,14 +21,26 @@ use crate::{cargo, step, workspace_root};
 const SIZE: u64 = 1 << 30;
 const REPEAT: usize = 3;
 
-pub fn all() -> Result<()> {
+pub fn all(only: Option<&str>) -> Result<()> {
     crate::system::ensure(crate::system::TEST)?;
     step("building signoff (release)");
     cargo(&["build", "--release", "-p", "signoff-cli"])?;
+    let report = || {
+        let root = workspace_root();
+        crate::bench_report::run(
+            &root.join("target/release/signoff"),
+            &root.join("target/bench-report"),
+        )
+    };
+    match only {
+        Some("report") => return report(),
+        Some(other) => bail!("unknown benchmark '{other}' (try: report)"),
+        None => {}
+    }
     import_vs_coreutils()?;
     step("cargo bench -p signoff-core --bench persist");
     cargo(&["bench", "-p", "signoff-core", "--bench", "persist"])?;
-    Ok(())
+    report()
 }
 
 fn import_vs_coreutils() -> Result<()> {

@@ -10,6 +10,7 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 
 mod bench;
+mod bench_report;
 mod measure;
 mod system;
 
@@ -30,13 +31,13 @@ fn task() -> Result<()> {
     match task {
         "run" => run(rest),
         "test" => test(),
-        "bench" => bench::all(),
+        "bench" => bench::all(rest.first().map(String::as_str)),
         "measure" => measure::all(),
         "codegen" => codegen(),
         "deps" => system::ensure(system::TEST),
         _ => {
             eprintln!(
-                "usage: cargo xtask <task>\n\n  run      build and launch the Signoff desktop app (installs what it needs)\n  test     every check: fmt, clippy, type check, unit, integration, crash and end-to-end tests\n  bench    evidence import and result persistence benchmarks (release build)\n  measure  app launch time, opening a 2,000-item run, idle memory, binary size\n  codegen  regenerate the UI's TypeScript bindings from the Rust types\n  deps     install the system packages only"
+                "usage: cargo xtask <task>\n\n  run      build and launch the Signoff desktop app (installs what it needs)\n  test     every check: fmt, clippy, type check, unit, integration, crash and end-to-end tests\n  bench    evidence import, result persistence and signed export benchmarks (release build; `bench report` for the last alone)\n  measure  app launch time, opening a 2,000-item run, idle memory, binary size\n  codegen  regenerate the UI's TypeScript bindings from the Rust types\n  deps     install the system packages only"
             );
             if task == "help" {
                 Ok(())

@@ -649,7 +649,7 @@ fn verify_appendix(l: &mut Layout, spec: &ReportSpec<'_>) {
         9.5,
         INK,
         "signer.pem is the signer's certificate, obtained from the signer by a separate \
-         channel (`signoff identity show --cert` prints it). Compare its SHA-256 fingerprint \
+         channel (Signoff keeps it as identity/cert.pem in the signer's data folder). Compare its SHA-256 fingerprint \
          with the one on the cover. A signature added after the report was made (an approver's \
          countersignature) is listed by every tool above; anything else added after a \
          signature makes the verification fail.",

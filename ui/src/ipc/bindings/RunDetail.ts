@@ -16,4 +16,12 @@ template: Template, items: Array<RunItem>,
 /**
  * What stands between this run and a sign-off (empty: ready to sign).
  */
-blockers: Array<Blocker>, id: number, target: string, environment: string, templateId: string, templateVersion: number, templateName: string, templateHash: string, state: RunState, createdAt: string, createdBy: string, counts: Counts, };
+blockers: Array<Blocker>, id: number, target: string, environment: string, templateId: string, templateVersion: number, templateName: string, templateHash: string, state: RunState, createdAt: string, createdBy: string, 
+/**
+ * 1 for a first run; n+1 for a run reopened from revision n.
+ */
+revision: number, 
+/**
+ * The signed run this one continues, if it is a reopened revision.
+ */
+revisionOf: number | null, counts: Counts, };

@@ -5,4 +5,12 @@ import type { RunState } from "./RunState";
 /**
  * A run as listed.
  */
-export type RunSummary = { id: number, target: string, environment: string, templateId: string, templateVersion: number, templateName: string, templateHash: string, state: RunState, createdAt: string, createdBy: string, counts: Counts, };
+export type RunSummary = { id: number, target: string, environment: string, templateId: string, templateVersion: number, templateName: string, templateHash: string, state: RunState, createdAt: string, createdBy: string, 
+/**
+ * 1 for a first run; n+1 for a run reopened from revision n.
+ */
+revision: number, 
+/**
+ * The signed run this one continues, if it is a reopened revision.
+ */
+revisionOf: number | null, counts: Counts, };
