@@ -304,7 +304,7 @@ pub(crate) fn assemble(
         specs.push((f.name.clone(), id));
     }
     // A name tree's keys are sorted by their bytes.
-    specs.sort_by(|a, b| text_key(&a.0).cmp(&text_key(&b.0)));
+    specs.sort_by_key(|a| text_key(&a.0));
     let mut names_array = Vec::new();
     for (n, id) in &specs {
         names_array.push(text_string(n));

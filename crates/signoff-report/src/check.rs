@@ -264,10 +264,11 @@ fn activity_check(m: &ReportManifest) -> Check {
         }
         last = Some(e);
     }
-    if let Some(l) = last {
-        if l.seq == a.head_seq && l.hash != a.head_hash {
-            problems.push("the last entry is not the stated head".to_owned());
-        }
+    if let Some(l) = last
+        && l.seq == a.head_seq
+        && l.hash != a.head_hash
+    {
+        problems.push("the last entry is not the stated head".to_owned());
     }
     if problems.is_empty() {
         check(

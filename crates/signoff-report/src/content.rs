@@ -506,12 +506,12 @@ fn evidence(
         Face::Sans,
         &format!("{} by {}", when(&ev.added_at), ev.added_by),
     );
-    if is_inline_image(ev) {
-        if let Some((pw, ph)) = image_dims(ev) {
-            images.push(ev.sha256.clone());
-            let idx = images.len() - 1;
-            l.image_box(x + lw, pw, ph, w - lw, 260.0, idx);
-        }
+    if is_inline_image(ev)
+        && let Some((pw, ph)) = image_dims(ev)
+    {
+        images.push(ev.sha256.clone());
+        let idx = images.len() - 1;
+        l.image_box(x + lw, pw, ph, w - lw, 260.0, idx);
     }
 }
 

@@ -296,6 +296,7 @@ impl Layout {
     }
 
     /// Draws text rotated by `degrees` around its start (for the DRAFT mark).
+    #[allow(clippy::too_many_arguments)]
     pub fn rotated_text(
         &mut self,
         page: usize,
