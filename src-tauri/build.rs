@@ -23,6 +23,16 @@ const COMMANDS: &[&str] = &[
     "workspace_version",
     "run_doctor",
     "close_window",
+    "identity_status",
+    "create_identity",
+    "import_identity",
+    "list_signoffs",
+    "reopen_run",
+    "sign_run",
+    "export_draft",
+    "open_report",
+    "verify_report",
+    "verify_report_trusting",
 ];
 
 fn main() {

@@ -20,6 +20,11 @@ fn export_all(dir: &Path) {
     crate::ipc::TemplatePreview::export_all(&cfg).expect("TemplatePreview");
     crate::ipc::DroppedFiles::export_all(&cfg).expect("DroppedFiles");
     crate::ipc::EvidenceProgress::export_all(&cfg).expect("EvidenceProgress");
+    signoff_core::SignoffRecord::export_all(&cfg).expect("SignoffRecord");
+    crate::ipc::SignerIdentity::export_all(&cfg).expect("SignerIdentity");
+    crate::ipc::ReportWritten::export_all(&cfg).expect("ReportWritten");
+    crate::ipc::ReportProgress::export_all(&cfg).expect("ReportProgress");
+    crate::ipc::ReportVerification::export_all(&cfg).expect("ReportVerification");
 }
 
 fn committed() -> PathBuf {

@@ -360,7 +360,7 @@ pub async fn close_window(window: WebviewWindow) -> Res<()> {
 /// replaced by the paths listed in it (one per line; empty = cancelled).
 /// Release builds always show the real dialog.
 #[cfg(feature = "e2e")]
-fn scripted_pick() -> Option<Vec<PathBuf>> {
+pub(crate) fn scripted_pick() -> Option<Vec<PathBuf>> {
     let list = std::env::var_os("SIGNOFF_E2E_PICKS")?;
     let text = std::fs::read_to_string(list).ok()?;
     Some(
@@ -372,6 +372,6 @@ fn scripted_pick() -> Option<Vec<PathBuf>> {
 }
 
 #[cfg(not(feature = "e2e"))]
-fn scripted_pick() -> Option<Vec<PathBuf>> {
+pub(crate) fn scripted_pick() -> Option<Vec<PathBuf>> {
     None
 }

@@ -83,3 +83,140 @@ pub const EVENT_PROGRESS: &str = "evidence-progress";
 pub const EVENT_CLOSE_REQUESTED: &str = "close-requested";
 /// Event `drag-state`: `true` while files are dragged over the window.
 pub const EVENT_DRAG_STATE: &str = "drag-state";
+
+/// Event `report-progress`: evidence bytes embedded so far.
+pub const EVENT_REPORT_PROGRESS: &str = "report-progress";
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct ReportProgress {
+    #[cfg_attr(test, ts(type = "number"))]
+    pub done: u64,
+    #[cfg_attr(test, ts(type = "number"))]
+    pub total: u64,
+}
+
+/// The signing identity as the app shows it (never the key).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct SignerIdentity {
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub organisation: String,
+    pub algorithm: String,
+    /// SHA-256 of the certificate, `AB:CD:…`.
+    pub fingerprint: String,
+    pub not_after: String,
+    /// `created` here or `imported` from a PKCS#12 file.
+    pub source: String,
+}
+
+/// A report written to the file chosen in the save dialog. `token` opens it.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct ReportWritten {
+    pub token: String,
+    pub file_name: String,
+    pub report_id: String,
+    pub pages: u32,
+    #[cfg_attr(test, ts(type = "number"))]
+    pub bytes: u64,
+    pub embedded_files: u32,
+    pub images: u32,
+    pub signed: bool,
+}
+
+/// One signature of a verified report.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct SignatureView {
+    pub field: String,
+    pub signer: String,
+    pub reason: String,
+    pub signed_at: String,
+    pub fingerprint: String,
+    pub integrity: bool,
+    pub signature: bool,
+    pub trusted: Option<bool>,
+    pub only_signatures_after: bool,
+    pub problems: Vec<String>,
+}
+
+/// One content check (manifest, SHA256SUMS, evidence, activity log).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct CheckView {
+    pub name: String,
+    pub ok: bool,
+    pub detail: String,
+}
+
+/// What `signoff verify` says about a report, for the Verify screen.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct ReportVerification {
+    /// Re-check this file against trusted certificates with this token.
+    pub token: String,
+    pub file_name: String,
+    pub trusted: Vec<String>,
+    pub ok: bool,
+    pub report_id: Option<String>,
+    pub target: Option<String>,
+    pub environment: Option<String>,
+    pub signatures: Vec<SignatureView>,
+    pub checks: Vec<CheckView>,
+    pub problems: Vec<String>,
+}
+
+impl ReportVerification {
+    pub fn new(
+        token: String,
+        file_name: String,
+        trusted: Vec<String>,
+        r: signoff_report::ReportCheck,
+    ) -> Self {
+        ReportVerification {
+            token,
+            file_name,
+            trusted,
+            ok: r.ok,
+            report_id: r.report_id,
+            target: r.target,
+            environment: r.environment,
+            signatures: r
+                .signatures
+                .signatures
+                .into_iter()
+                .map(|s| SignatureView {
+                    field: s.field,
+                    signer: s.signer,
+                    reason: s.reason,
+                    signed_at: s.signed_at,
+                    fingerprint: s.fingerprint_sha256,
+                    integrity: s.integrity,
+                    signature: s.signature,
+                    trusted: s.trusted,
+                    only_signatures_after: s.only_signatures_after,
+                    problems: s.problems,
+                })
+                .collect(),
+            checks: r
+                .checks
+                .into_iter()
+                .map(|c| CheckView {
+                    name: c.name,
+                    ok: c.ok,
+                    detail: c.detail,
+                })
+                .collect(),
+            problems: r.signatures.problems,
+        }
+    }
+}

@@ -7,6 +7,7 @@
 
 mod commands;
 pub mod ipc;
+mod report;
 mod state;
 
 #[cfg(test)]
@@ -106,5 +107,15 @@ fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
         commands::workspace_version,
         commands::run_doctor,
         commands::close_window,
+        report::identity_status,
+        report::create_identity,
+        report::import_identity,
+        report::list_signoffs,
+        report::reopen_run,
+        report::sign_run,
+        report::export_draft,
+        report::open_report,
+        report::verify_report,
+        report::verify_report_trusting,
     ]
 }

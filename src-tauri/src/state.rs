@@ -96,6 +96,14 @@ impl AppState {
         token
     }
 
+    /// Puts paths back under an existing token (for files that may be used
+    /// again, such as a saved report).
+    pub fn remember_as(&self, token: &str, paths: Vec<PathBuf>) {
+        if let Ok(mut map) = self.paths.lock() {
+            map.insert(token.to_owned(), paths);
+        }
+    }
+
     /// Takes the paths behind a token (each token works once).
     pub fn take(&self, token: &str) -> Result<Vec<PathBuf>, IpcError> {
         self.paths

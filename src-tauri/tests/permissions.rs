@@ -38,7 +38,7 @@ fn every_command_is_declared_registered_and_granted() {
         .expect("handler");
     let registered: BTreeSet<String> = handler
         .split(',')
-        .filter_map(|c| c.trim().strip_prefix("commands::"))
+        .filter_map(|c| c.trim().rsplit_once("::").map(|(_, name)| name))
         .map(str::to_owned)
         .collect();
     assert_eq!(

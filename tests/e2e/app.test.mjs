@@ -4,28 +4,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { axe, launch, press, sandbox, screenshot, settle } from './harness.mjs';
+import { axe, launch, press, sandbox, screenshot, settle, type, waitText } from './harness.mjs';
 
 // A 1x1 PNG, pasted as a "screenshot".
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 const XSS_IMG = '<img src=x onerror="window.__xss=\'img\'">';
 const XSS_SCRIPT = '<script>window.__xss="script"</script>';
-
-/** Waits until an element's text contains `text` (textContent: WebDriver's
- * visible-text heuristics drop ellipsised text). */
-async function waitText(browser, selector, text, timeout = 5000) {
-  await browser.waitUntil(
-    async () => ((await browser.execute((sel) => document.querySelector(sel)?.textContent ?? '', selector)) ?? '').includes(text),
-    { timeout, timeoutMsg: `${selector} never showed “${text}”` },
-  );
-}
-
-/** Types text into the focused field (element send-keys: WebKitWebDriver
- * drops repeated spaces from key actions). */
-async function type(browser, text) {
-  const el = await browser.getActiveElement();
-  await (await browser.$(el)).addValue(text);
-}
 
 async function currentItem(browser) {
   return (await browser.$('[data-testid=item-view]')).getAttribute('data-item');

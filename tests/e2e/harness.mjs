@@ -132,3 +132,19 @@ export async function press(browser, ...keys) {
     await sleep(40);
   }
 }
+
+/** Waits until an element's text contains `text` (textContent: WebDriver's
+ * visible-text heuristics drop ellipsised text). */
+export async function waitText(browser, selector, text, timeout = 5000) {
+  await browser.waitUntil(
+    async () => ((await browser.execute((sel) => document.querySelector(sel)?.textContent ?? '', selector)) ?? '').includes(text),
+    { timeout, timeoutMsg: `${selector} never showed “${text}”` },
+  );
+}
+
+/** Types text into the focused field (element send-keys: WebKitWebDriver
+ * drops repeated spaces from key actions). */
+export async function type(browser, text) {
+  const el = await browser.getActiveElement();
+  await (await browser.$(el)).addValue(text);
+}

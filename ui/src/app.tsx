@@ -5,6 +5,8 @@ import type { AppStatus } from './ipc';
 import { Home } from './screens/Home';
 import { ImportChecklist } from './screens/ImportChecklist';
 import { NewRun } from './screens/NewRun';
+import { ReviewSign } from './screens/ReviewSign';
+import { Verify } from './screens/Verify';
 import { Walkthrough } from './screens/Walkthrough';
 import { flushAll, saveState, toasts } from './store';
 
@@ -12,7 +14,9 @@ export type Route =
   | { name: 'home' }
   | { name: 'new-run'; template?: string }
   | { name: 'import' }
-  | { name: 'run'; id: number };
+  | { name: 'run'; id: number; item?: string }
+  | { name: 'review'; id: number }
+  | { name: 'verify' };
 
 export type Nav = (r: Route) => void;
 
@@ -59,7 +63,7 @@ export function App() {
   const go: Nav = (r) => {
     void flushAll();
     setRoute(r);
-    if (r.name !== 'run') setRunTitle('');
+    if (r.name !== 'run' && r.name !== 'review') setRunTitle('');
   };
 
   if (status?.error) return <StartupError status={status} />;
@@ -75,6 +79,7 @@ export function App() {
           {route.name === 'home' && <span>Runs</span>}
           {route.name === 'new-run' && <span>New run</span>}
           {route.name === 'import' && <span>Import checklist</span>}
+          {route.name === 'verify' && <span>Verify a report</span>}
           {route.name === 'run' && (
             <>
               <a href="#" onClick={(e) => { e.preventDefault(); go({ name: 'home' }); }}>Runs</a>
@@ -82,7 +87,19 @@ export function App() {
               <span data-testid="current-run">{runTitle}</span>
             </>
           )}
+          {route.name === 'review' && (
+            <>
+              <a href="#" onClick={(e) => { e.preventDefault(); go({ name: 'home' }); }}>Runs</a>
+              <span aria-hidden="true"> / </span>
+              <a href="#" onClick={(e) => { e.preventDefault(); go({ name: 'run', id: route.id }); }}>{runTitle || `Run #${route.id}`}</a>
+              <span aria-hidden="true"> / </span>
+              <span>Review &amp; sign</span>
+            </>
+          )}
         </nav>
+        <button class="btn subtle nav-verify" onClick={() => go({ name: 'verify' })} data-testid="nav-verify">
+          Verify a report
+        </button>
         <SaveIndicator />
         {status && <span class="who" title={`Data: ${status.dataDir}`}>{status.actor}</span>}
       </header>
@@ -91,8 +108,10 @@ export function App() {
         {route.name === 'new-run' && <NewRun go={go} preselect={route.template} />}
         {route.name === 'import' && <ImportChecklist go={go} />}
         {route.name === 'run' && (
-          <Walkthrough key={route.id} runId={route.id} go={go} version={version} onTitle={setRunTitle} actor={status?.actor ?? ''} />
+          <Walkthrough key={route.id} runId={route.id} initialItem={route.item} go={go} version={version} onTitle={setRunTitle} actor={status?.actor ?? ''} />
         )}
+        {route.name === 'review' && <ReviewSign key={route.id} runId={route.id} go={go} version={version} />}
+        {route.name === 'verify' && <Verify />}
       </main>
       <Toasts />
     </div>

@@ -18,10 +18,16 @@ import type { Template } from './bindings/Template';
 import type { TemplatePreview } from './bindings/TemplatePreview';
 import type { TemplateSummary } from './bindings/TemplateSummary';
 import type { Waiver } from './bindings/Waiver';
+import type { ReportProgress } from './bindings/ReportProgress';
+import type { ReportVerification } from './bindings/ReportVerification';
+import type { ReportWritten } from './bindings/ReportWritten';
+import type { SignerIdentity } from './bindings/SignerIdentity';
+import type { SignoffRecord } from './bindings/SignoffRecord';
 
 export type {
   AppStatus, DoctorReport, DroppedFiles, Evidence, EvidenceProgress, Imported, ItemResult,
   RunDetail, RunSummary, Status, Template, TemplatePreview, TemplateSummary, Waiver,
+  ReportProgress, ReportVerification, ReportWritten, SignerIdentity, SignoffRecord,
 };
 export type { RunItem } from './bindings/RunItem';
 
@@ -78,6 +84,28 @@ export const workspaceVersion = () => call<number>('workspace_version');
 export const runDoctor = () => call<DoctorReport>('run_doctor');
 export const closeWindow = () => call<null>('close_window');
 
+export type Paper = 'a4' | 'letter';
+export type Role = 'preparer' | 'approver';
+export const identityStatus = () => call<SignerIdentity | null>('identity_status');
+export const createIdentity = (
+  who: { name: string; email: string; role: string; organisation: string },
+  passphrase: string,
+) => call<SignerIdentity>('create_identity', { ...who, passphrase });
+export const importIdentity = (p12Password: string, passphrase: string, role: string) =>
+  call<SignerIdentity | null>('import_identity', { p12Password, passphrase, role });
+export const listSignoffs = (run: number) => call<SignoffRecord[]>('list_signoffs', { run });
+export const reopenRun = (run: number) => call<RunSummary>('reopen_run', { run });
+/** Signs a run; the save dialog runs in Rust. `null` when it was cancelled. */
+export const signRun = (run: number, role: Role, statement: string, passphrase: string, paperSize: Paper) =>
+  call<ReportWritten | null>('sign_run', { run, role, statement, passphrase, paperSize });
+export const exportDraft = (run: number, paperSize: Paper) =>
+  call<ReportWritten | null>('export_draft', { run, paperSize });
+export const openReport = (token: string) => call<null>('open_report', { token });
+/** Opens a PDF in the native dialog and checks it. `null` when cancelled. */
+export const verifyReport = () => call<ReportVerification | null>('verify_report');
+export const verifyReportTrusting = (token: string) =>
+  call<ReportVerification | null>('verify_report_trusting', { token });
+
 /** Attaches image bytes (a pasted screenshot) sent as the raw request body. */
 export async function addEvidenceBytes(
   run: number, item: string, bytes: Uint8Array, mediaType: string, sensitive: boolean,
@@ -107,5 +135,7 @@ export const onDragState = (f: (active: boolean) => void): Promise<UnlistenFn> =
   listen<boolean>('drag-state', (e) => f(e.payload));
 export const onProgress = (f: (p: EvidenceProgress) => void): Promise<UnlistenFn> =>
   listen<EvidenceProgress>('evidence-progress', (e) => f(e.payload));
+export const onReportProgress = (f: (p: ReportProgress) => void): Promise<UnlistenFn> =>
+  listen<ReportProgress>('report-progress', (e) => f(e.payload));
 export const onCloseRequested = (f: () => void): Promise<UnlistenFn> =>
   listen('close-requested', () => f());

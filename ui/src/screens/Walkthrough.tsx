@@ -14,19 +14,25 @@ const NOTE_DEBOUNCE_MS = 500;
 /** Runs longer than this show one section's items at a time in the sidebar. */
 const COLLAPSE_ABOVE = 150;
 
-type Props = { runId: number; go: Nav; version: number; onTitle: (t: string) => void; actor: string };
+type Props = { runId: number; initialItem?: string; go: Nav; version: number; onTitle: (t: string) => void; actor: string };
 
-export function Walkthrough({ runId, go, version, onTitle, actor }: Props) {
+export function Walkthrough({ runId, initialItem, go, version, onTitle, actor }: Props) {
   const [run, setRun] = useState<RunDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [index, setIndex] = useState(0);
   const [help, setHelp] = useState(false);
   const opened = useRef(performance.now());
 
+  const wanted = useRef(initialItem);
   const load = useCallback(() => {
     ipc.showRun(runId).then(
       (r) => {
         setRun(r);
+        if (wanted.current) {
+          const at = r.items.findIndex((i) => i.id === wanted.current);
+          if (at >= 0) setIndex(at);
+          wanted.current = undefined;
+        }
         setError(null);
         onTitle(`${r.target}${r.environment ? ` · ${r.environment}` : ''}`);
       },
@@ -91,7 +97,7 @@ export function Walkthrough({ runId, go, version, onTitle, actor }: Props) {
 
   return (
     <div class="walkthrough" data-testid="walkthrough">
-      <Sidebar run={run} current={item.id} onPick={(id) => setIndex(items.findIndex((i) => i.id === id))} />
+      <Sidebar run={run} current={item.id} onPick={(id) => setIndex(items.findIndex((i) => i.id === id))} onReview={() => go({ name: 'review', id: runId })} />
       <ItemView
         key={item.id}
         run={run}
@@ -111,7 +117,7 @@ export function Walkthrough({ runId, go, version, onTitle, actor }: Props) {
   );
 }
 
-function Sidebar({ run, current, onPick }: { run: RunDetail; current: string; onPick: (id: string) => void }) {
+function Sidebar({ run, current, onPick, onReview }: { run: RunDetail; current: string; onPick: (id: string) => void; onReview: () => void }) {
   const bySection = useMemo(() => {
     const m = new Map<string, RunItem[]>();
     for (const i of run.items) {
@@ -159,6 +165,9 @@ function Sidebar({ run, current, onPick }: { run: RunDetail; current: string; on
             {run.blockers.length} {run.blockers.length === 1 ? 'item blocks' : 'items block'} sign-off · next
           </button>
         )}
+        <button class="btn review-btn" onClick={onReview} data-testid="review-sign">
+          {run.state === 'signed' ? 'Signed · see sign-off' : 'Review & sign…'}
+        </button>
       </div>
       {run.template.section.map((s) => {
         const list = bySection.get(s.id) ?? [];

@@ -1,0 +1,433 @@
+//! Commands for identities, sign-off, reports and verification. Like
+//! `commands.rs`: thin calls into `signoff_report` / `signoff_signature`.
+//! Save and open dialogs run here, in Rust; the UI gets file names and
+//! opaque tokens, never paths. Passphrases arrive from the app's own form
+//! and live only as long as the command.
+
+use std::path::PathBuf;
+
+use signoff_core::{RunSummary, SignoffRecord};
+use signoff_report::{Paper, SignAs, Written};
+use signoff_signature::{IdentityInfo, IdentityStore, NewIdentity, Passphrase};
+use tauri::{AppHandle, Emitter, Manager, State};
+use tauri_plugin_dialog::DialogExt;
+
+use crate::commands::scripted_pick;
+use crate::ipc::{
+    EVENT_REPORT_PROGRESS, IpcError, ReportProgress, ReportVerification, ReportWritten,
+    SignerIdentity,
+};
+use crate::state::AppState;
+
+type Res<T> = Result<T, IpcError>;
+
+impl From<signoff_signature::IdentityError> for IpcError {
+    fn from(e: signoff_signature::IdentityError) -> Self {
+        IpcError::new(e.code(), e.to_string())
+    }
+}
+
+impl From<signoff_report::ReportError> for IpcError {
+    fn from(e: signoff_report::ReportError) -> Self {
+        IpcError::new(e.code(), e.to_string())
+    }
+}
+
+fn identities(state: &AppState) -> IdentityStore {
+    IdentityStore::new(&state.data_dir.join("identity"))
+}
+
+fn view(info: IdentityInfo) -> SignerIdentity {
+    SignerIdentity {
+        name: info.name,
+        email: info.email,
+        role: info.role,
+        organisation: info.organisation,
+        algorithm: format!("{:?}", info.algorithm),
+        fingerprint: info.fingerprint_sha256,
+        not_after: info.not_after,
+        source: info.source,
+    }
+}
+
+/// The signing identity, if one was created or imported.
+#[tauri::command]
+pub async fn identity_status(state: State<'_, AppState>) -> Res<Option<SignerIdentity>> {
+    Ok(identities(&state).show()?.map(view))
+}
+
+/// Creates a P-256 key and self-signed certificate, the key encrypted with
+/// `passphrase`.
+#[tauri::command]
+pub async fn create_identity(
+    state: State<'_, AppState>,
+    name: String,
+    email: String,
+    role: String,
+    organisation: String,
+    passphrase: String,
+) -> Res<SignerIdentity> {
+    let who = NewIdentity {
+        name,
+        email,
+        role,
+        organisation,
+    };
+    let store = identities(&state);
+    let info = tauri::async_runtime::spawn_blocking(move || {
+        store.create(&who, &Passphrase::new(passphrase), chrono::Utc::now())
+    })
+    .await
+    .map_err(|e| IpcError::new("internal", e.to_string()))??;
+    let details = serde_json::to_value(&info).unwrap_or_default();
+    let actor = state.actor.clone();
+    state.with(|ws| {
+        ws.log_identity(
+            &actor,
+            "identity.created",
+            &info.fingerprint_sha256,
+            details,
+        )
+    })?;
+    Ok(view(info))
+}
+
+/// Imports a PKCS#12 file chosen in the native dialog. `None` if cancelled.
+#[tauri::command]
+pub async fn import_identity(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    p12_password: String,
+    passphrase: String,
+    role: String,
+) -> Res<Option<SignerIdentity>> {
+    let picked = match scripted_pick() {
+        Some(paths) => paths.into_iter().next(),
+        None => app
+            .dialog()
+            .file()
+            .set_title("Import a signing certificate")
+            .add_filter("PKCS#12 (.p12, .pfx)", &["p12", "pfx"])
+            .blocking_pick_file()
+            .and_then(|p| p.into_path().ok()),
+    };
+    let Some(path) = picked else { return Ok(None) };
+    let bytes = std::fs::read(&path)
+        .map_err(|e| IpcError::new("bad_file", format!("{}: {e}", path.display())))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let store = identities(&state);
+    let info = tauri::async_runtime::spawn_blocking(move || {
+        store.import_p12(
+            &name,
+            &bytes,
+            &p12_password,
+            &Passphrase::new(passphrase),
+            &role,
+            chrono::Utc::now(),
+        )
+    })
+    .await
+    .map_err(|e| IpcError::new("internal", e.to_string()))??;
+    let details = serde_json::to_value(&info).unwrap_or_default();
+    let actor = state.actor.clone();
+    state.with(|ws| {
+        ws.log_identity(
+            &actor,
+            "identity.imported",
+            &info.fingerprint_sha256,
+            details,
+        )
+    })?;
+    Ok(Some(view(info)))
+}
+
+/// The sign-offs recorded for a run.
+#[tauri::command]
+pub async fn list_signoffs(state: State<'_, AppState>, run: i64) -> Res<Vec<SignoffRecord>> {
+    state.with(|ws| ws.signoffs(run))
+}
+
+#[tauri::command]
+pub async fn reopen_run(state: State<'_, AppState>, run: i64) -> Res<RunSummary> {
+    let actor = state.actor.clone();
+    state.with(|ws| ws.reopen_run(&actor, run))
+}
+
+fn paper(p: &str) -> Res<Paper> {
+    p.parse()
+        .map_err(|e: String| IpcError::new("invalid_input", e))
+}
+
+/// The save dialog, in Rust. `None` when cancelled.
+fn save_to(app: &AppHandle, title: &str, suggested: &str) -> Option<PathBuf> {
+    match scripted_pick() {
+        Some(paths) => paths.into_iter().next(),
+        None => app
+            .dialog()
+            .file()
+            .set_title(title)
+            .set_file_name(suggested)
+            .add_filter("PDF", &["pdf"])
+            .blocking_save_file()
+            .and_then(|p| p.into_path().ok()),
+    }
+}
+
+/// A file name from the run: `signoff-v1.4.0-production-2026-11-28.pdf`.
+fn suggested_name(summary: &RunSummary, draft: bool) -> String {
+    let slug: String = format!("{}-{}", summary.target, summary.environment)
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let day = chrono::Utc::now().format("%Y-%m-%d");
+    format!(
+        "signoff-{}-{day}{}.pdf",
+        slug.trim_matches('-'),
+        if draft { "-DRAFT" } else { "" }
+    )
+}
+
+fn written(state: &AppState, w: Written, path: PathBuf) -> ReportWritten {
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    ReportWritten {
+        token: state.remember(vec![path]),
+        file_name,
+        report_id: w.report_id,
+        pages: w.pages as u32,
+        bytes: w.bytes,
+        embedded_files: w.embedded_files as u32,
+        images: w.images as u32,
+        signed: w.signed,
+    }
+}
+
+/// Progress events, at most ten a second.
+fn progress_emitter(app: AppHandle) -> impl FnMut(u64, u64) {
+    let mut last: Option<std::time::Instant> = None;
+    move |done, total| {
+        if last.is_none_or(|t| t.elapsed().as_millis() >= 100) || done == total {
+            last = Some(std::time::Instant::now());
+            let _ = app.emit(EVENT_REPORT_PROGRESS, ReportProgress { done, total });
+        }
+    }
+}
+
+/// Signs a run: the passphrase unlocks the key, the save dialog picks the
+/// file, the report is written on a blocking thread with progress events,
+/// then the run is frozen. `None` when the dialog is cancelled.
+#[tauri::command]
+pub async fn sign_run(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    run: i64,
+    role: String,
+    statement: String,
+    passphrase: String,
+    paper_size: String,
+) -> Res<Option<ReportWritten>> {
+    let how = SignAs::new(&role, Some(&statement))?;
+    let paper = paper(&paper_size)?;
+    // Refuse a blocked or signed run before asking for a file.
+    state.with(|ws| ws.prepare_signoff(run).map(|_| ()))?;
+    let store = identities(&state);
+    let signer =
+        tauri::async_runtime::spawn_blocking(move || store.unlock(&Passphrase::new(passphrase)))
+            .await
+            .map_err(|e| IpcError::new("internal", e.to_string()))??;
+    let summary = state.with(|ws| ws.list_runs())?;
+    let Some(summary) = summary.into_iter().find(|r| r.id == run) else {
+        return Err(IpcError::new(
+            "not_found",
+            format!("run {run} does not exist"),
+        ));
+    };
+    let Some(path) = save_to(
+        &app,
+        "Save the signed report",
+        &suggested_name(&summary, false),
+    ) else {
+        return Ok(None);
+    };
+    let actor = state.actor.clone();
+    let mut ws = state.open_another()?;
+    let dest = path.clone();
+    let emitter_app = app.clone();
+    let w = tauri::async_runtime::spawn_blocking(move || {
+        let mut progress = progress_emitter(emitter_app);
+        signoff_report::sign_run(
+            &mut ws,
+            &actor,
+            run,
+            &signer,
+            &how,
+            paper,
+            &dest,
+            &mut progress,
+        )
+    })
+    .await
+    .map_err(|e| IpcError::new("internal", e.to_string()))??;
+    Ok(Some(written(&state, w, path)))
+}
+
+/// Exports an unsigned draft. `None` when the dialog is cancelled.
+#[tauri::command]
+pub async fn export_draft(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    run: i64,
+    paper_size: String,
+) -> Res<Option<ReportWritten>> {
+    let paper = paper(&paper_size)?;
+    let summary = state.with(|ws| ws.list_runs())?;
+    let Some(summary) = summary.into_iter().find(|r| r.id == run) else {
+        return Err(IpcError::new(
+            "not_found",
+            format!("run {run} does not exist"),
+        ));
+    };
+    let Some(path) = save_to(&app, "Save a draft report", &suggested_name(&summary, true)) else {
+        return Ok(None);
+    };
+    let ws = state.open_another()?;
+    let dest = path.clone();
+    let emitter_app = app.clone();
+    let w = tauri::async_runtime::spawn_blocking(move || {
+        let mut progress = progress_emitter(emitter_app);
+        signoff_report::export_draft(&ws, run, paper, &dest, &mut progress)
+    })
+    .await
+    .map_err(|e| IpcError::new("internal", e.to_string()))??;
+    Ok(Some(written(&state, w, path)))
+}
+
+/// Opens a saved report in the system's PDF viewer.
+#[tauri::command]
+pub async fn open_report(state: State<'_, AppState>, token: String) -> Res<()> {
+    let paths = state.take(&token)?;
+    let path = paths
+        .first()
+        .ok_or_else(|| IpcError::new("expired", "no file behind this token"))?;
+    // Keep it available for another "open".
+    state.remember_as(&token, paths.clone());
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    std::process::Command::new(opener)
+        .arg(path)
+        .spawn()
+        .map(|_| ())
+        .map_err(|e| IpcError::new("io", format!("could not open a PDF viewer ({opener}): {e}")))
+}
+
+fn verify_path(state: &AppState, path: PathBuf, trusted: Vec<PathBuf>) -> Res<ReportVerification> {
+    let bytes = std::fs::read(&path)
+        .map_err(|e| IpcError::new("bad_file", format!("{}: {e}", path.display())))?;
+    let mut certs = Vec::new();
+    let mut trusted_names = Vec::new();
+    for t in &trusted {
+        let pem = std::fs::read_to_string(t)
+            .map_err(|e| IpcError::new("bad_file", format!("{}: {e}", t.display())))?;
+        let found = signoff_signature::verify::certificates_from_pem(&pem);
+        if found.is_empty() {
+            return Err(IpcError::new(
+                "bad_file",
+                format!("{}: no PEM certificate in it", t.display()),
+            ));
+        }
+        certs.extend(found);
+        trusted_names.push(
+            t.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        );
+    }
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let check = signoff_report::check_report(&bytes, &certs)
+        .map_err(|e| IpcError::new("bad_file", format!("{file_name}: {e}")))?;
+    let token = state.remember(vec![path]);
+    Ok(ReportVerification::new(
+        token,
+        file_name,
+        trusted_names,
+        check,
+    ))
+}
+
+/// Opens a PDF in the native dialog and checks it. `None` if cancelled.
+#[tauri::command]
+pub async fn verify_report(app: AppHandle) -> Res<Option<ReportVerification>> {
+    let picked = match scripted_pick() {
+        Some(paths) => paths.into_iter().next(),
+        None => app
+            .dialog()
+            .file()
+            .set_title("Verify a report")
+            .add_filter("PDF", &["pdf"])
+            .blocking_pick_file()
+            .and_then(|p| p.into_path().ok()),
+    };
+    let Some(path) = picked else { return Ok(None) };
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<AppState>();
+        verify_path(&state, path, Vec::new())
+    })
+    .await
+    .map_err(|e| IpcError::new("internal", e.to_string()))?
+    .map(Some)
+}
+
+/// Checks the same report again against certificates picked in the native
+/// dialog (the signers' certificates, obtained separately).
+#[tauri::command]
+pub async fn verify_report_trusting(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    token: String,
+) -> Res<Option<ReportVerification>> {
+    let paths = state.take(&token)?;
+    let Some(pdf) = paths.first().cloned() else {
+        return Err(IpcError::new("expired", "open the report again"));
+    };
+    let picked: Vec<PathBuf> = match scripted_pick() {
+        Some(paths) => paths,
+        None => app
+            .dialog()
+            .file()
+            .set_title("Certificates you trust")
+            .add_filter("PEM certificates", &["pem", "crt", "cer"])
+            .blocking_pick_files()
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|p| p.into_path().ok())
+            .collect(),
+    };
+    if picked.is_empty() {
+        state.remember_as(&token, paths);
+        return Ok(None);
+    }
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<AppState>();
+        verify_path(&state, pdf, picked)
+    })
+    .await
+    .map_err(|e| IpcError::new("internal", e.to_string()))?
+    .map(Some)
+}

@@ -1,0 +1,135 @@
+// Sign-off in the real app: Review & sign (blockers, a signing identity made
+// in the app, a wrong passphrase, the signed report saved through the save
+// dialog), then the Verify screen on the report, on a trusted certificate
+// and on a tampered copy. The report is also checked by `signoff verify`.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import { CLI, axe, launch, sandbox, screenshot, waitText } from './harness.mjs';
+
+const PASSPHRASE = 'correct horse battery staple';
+
+describe('Review & sign, and Verify', () => {
+  const box = sandbox();
+  let app;
+  let items;
+  const report = join(box.dir, 'signed report.pdf');
+
+  before(async () => {
+    box.cli('run', 'new', '--template', 'predeploy', '--target', 'v2.0.0', '--env', 'production');
+    items = box.cli('run', 'show', '1').items.map((i) => i.id);
+    for (const id of items) {
+      if (id === 'backups') continue; // left for the blocker list
+      box.cli('run', 'set', '1', id, '--status', 'pass', '--note', `Checked ${id}`);
+      box.cli('evidence', 'note', '1', id, `Output for ${id} reviewed`);
+    }
+    app = await launch(box);
+    await (await app.browser.$('[data-testid=home]')).waitForExist({ timeout: 15000 });
+  });
+  after(async () => app && (await app.stop()));
+
+  it('lists what blocks sign-off, then clears it when the run is complete', async () => {
+    const { browser } = app;
+    await (await browser.$('[data-run="1"]')).click();
+    await (await browser.$('[data-testid=review-sign]')).click();
+    await (await browser.$('[data-testid=review]')).waitForExist({ timeout: 5000 });
+    await waitText(browser, '[data-testid=blockers]', 'Regular backups configured');
+    await waitText(browser, '[data-testid=blockers]', 'not checked yet');
+    await screenshot(browser, 'review-blocked-light');
+    assert.deepEqual(await axe(browser), [], 'Review & sign (blocked)');
+    // Finished from the CLI: the open screen notices.
+    box.cli('run', 'set', '1', 'backups', '--status', 'pass', '--note', 'Restore tested');
+    box.cli('evidence', 'note', '1', 'backups', 'pg_dump restored into staging');
+    await (await browser.$('[data-testid=no-blockers]')).waitForExist({ timeout: 8000 });
+  });
+
+  it('creates a signing identity in the app', async () => {
+    const { browser } = app;
+    const form = await browser.$('[data-testid=create-identity]');
+    await form.waitForExist();
+    const set = async (key, value) => (await browser.$(`[data-identity=${key}]`)).setValue(value);
+    await set('name', 'Zoë Ångström');
+    await set('email', 'zoe@example.org');
+    await set('role', 'Release manager');
+    await set('organisation', 'Exämple AG');
+    await set('passphrase', PASSPHRASE);
+    await set('again', PASSPHRASE);
+    await screenshot(browser, 'review-create-identity-light');
+    await (await form.$('button[type=submit]')).click();
+    await (await browser.$('[data-testid=identity]')).waitForExist({ timeout: 15000 });
+    const fp = await (await browser.$('[data-testid=fingerprint]')).getText();
+    const shown = JSON.parse(execFileSync(CLI, ['--data-dir', box.data, '--json', 'identity', 'show'], { encoding: 'utf8' }));
+    assert.equal(fp, shown.fingerprintSha256, 'the app shows the certificate fingerprint');
+  });
+
+  it('refuses a wrong passphrase, then signs and saves the report', async () => {
+    const { browser } = app;
+    const pass = await browser.$('[data-sign=passphrase]');
+    await (await browser.$('[data-sign=statement]')).setValue('Ready for the 2.0.0 release');
+    await pass.setValue('not the passphrase');
+    box.pick(report);
+    await (await browser.$('[data-testid=sign]')).click();
+    await waitText(browser, '.toasts', 'passphrase', 15000);
+    assert.equal(box.cli('run', 'show', '1').state, 'open', 'nothing was signed');
+
+    await pass.setValue(PASSPHRASE);
+    await screenshot(browser, 'review-ready-light');
+    assert.deepEqual(await axe(browser), [], 'Review & sign (ready)');
+    await (await browser.$('[data-testid=sign]')).click();
+    await waitText(browser, '[data-testid=report-written]', 'signed report.pdf', 20000);
+    await (await browser.$('[data-testid=signed-state]')).waitForExist({ timeout: 5000 });
+    await screenshot(browser, 'review-signed-light');
+    assert.equal(box.cli('run', 'show', '1').state, 'signed');
+    // The auditor's tool agrees (exits non-zero otherwise).
+    const out = execFileSync(CLI, ['verify', report, '--trust', join(box.data, 'identity/cert.pem')], { encoding: 'utf8' });
+    assert.match(out, /Zoë Ångström/);
+  });
+
+  it('verifies the report, against a trusted certificate, and catches a tampered copy', async () => {
+    const { browser } = app;
+    await (await browser.$('[data-testid=nav-verify]')).click();
+    await (await browser.$('[data-testid=verify]')).waitForExist();
+    box.pick(report);
+    await (await browser.$('[data-testid=open-report]')).click();
+    const verdict = await browser.$('[data-testid=verdict]');
+    await verdict.waitForExist({ timeout: 10000 });
+    assert.equal(await verdict.getAttribute('data-ok'), 'true');
+    await waitText(browser, '[data-testid=signature]', 'Zoë Ångström');
+    box.pick(join(box.data, 'identity/cert.pem'));
+    await (await browser.$('[data-testid=trust]')).click();
+    await waitText(browser, '[data-testid=verdict]', 'match the certificates you trust');
+    await screenshot(browser, 'verify-valid-light');
+    assert.deepEqual(await axe(browser), [], 'Verify (valid)');
+
+    const bytes = readFileSync(report);
+    const at = bytes.indexOf(Buffer.from('Output for debug-false reviewed'));
+    assert.ok(at > 0, 'the note is in the report');
+    bytes[at] = 'X'.charCodeAt(0);
+    const tampered = join(box.dir, 'tampered.pdf');
+    writeFileSync(tampered, bytes);
+    box.pick(tampered);
+    await (await browser.$('[data-testid=open-report]')).click();
+    await browser.waitUntil(async () => (await (await browser.$('[data-testid=verdict]')).getAttribute('data-ok')) === 'false', {
+      timeout: 10000,
+      timeoutMsg: 'the tampered report was not flagged',
+    });
+    await waitText(browser, '[data-testid=signature]', 'Fail');
+    await screenshot(browser, 'verify-tampered-light');
+    assert.deepEqual(await axe(browser), [], 'Verify (tampered)');
+  });
+
+  it('reopens the signed run as revision 2', async () => {
+    const { browser } = app;
+    await (await browser.$('.brand')).click();
+    await (await browser.$('[data-run="1"]')).click();
+    await (await browser.$('[data-testid=review-sign]')).click();
+    await (await browser.$('[data-testid=reopen]')).click();
+    await (await browser.$('[data-testid=walkthrough]')).waitForExist({ timeout: 5000 });
+    const runs = box.cli('run', 'list');
+    assert.equal(runs.find((r) => r.id === 2)?.revision, 2);
+    assert.equal(runs.find((r) => r.id === 1)?.state, 'signed', 'the signed revision stays signed');
+  });
+});
