@@ -281,6 +281,12 @@ impl Out {
                     c.signed_at,
                     c.fingerprint_sha256
                 );
+                let [a, b, cc, d] = c.byte_range;
+                s += &format!(
+                    "  covers bytes {a}..{} and {cc}..{} (all but its own signature value)\n",
+                    a + b,
+                    cc + d
+                );
                 s += &format!("  {}  integrity: the signed bytes are unchanged\n", mark(c.integrity));
                 s += &format!("  {}  signature: verifies with the signer's certificate\n", mark(c.signature));
                 s += &match c.trusted {
@@ -304,9 +310,9 @@ impl Out {
                 "\n{}\n",
                 if r.ok {
                     if trust_given {
-                        "VERDICT: every signature is valid and trusted"
+                        "VERDICT: VALID: every signature is intact and trusted, and the content matches its hashes"
                     } else {
-                        "VERDICT: every signature is valid (signers not checked against a trusted certificate)"
+                        "VERDICT: VALID, but the signers were not checked against a certificate you trust (pass --trust CERT.pem)"
                     }
                 } else {
                     "VERDICT: NOT VALID"

@@ -383,7 +383,7 @@ fn a_database_from_a_newer_version_is_refused() {
     let before = std::fs::read(sb.db()).expect("read");
     let err = sb.fails(&["run", "list"]);
     assert!(
-        err.contains("written by a newer version of Signoff (schema 42; this build knows up to 1)"),
+        err.contains("written by a newer version of Signoff (schema 42; this build knows up to 2)"),
         "{err}"
     );
     assert_eq!(
@@ -813,22 +813,22 @@ fn verify_checks_a_pdf_without_any_workspace() {
             .output()
             .expect("run")
     };
+    // Its signatures verify, but it is not a Signoff report (no manifest,
+    // no SHA256SUMS), so the verdict is "not valid" and says why.
     let ok = verify(&["verify", f, "--trust", c]);
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stdout)
-    );
     let text = String::from_utf8_lossy(&ok.stdout);
+    assert_eq!(ok.status.code(), Some(1), "{text}");
     assert!(
-        text.contains("VERDICT: every signature is valid and trusted")
-            && text.contains("Zoë Ångström"),
+        text.contains("PASS  integrity")
+            && text.contains("PASS  trust")
+            && text.contains("Zoë Ångström")
+            && text.contains("it is not a Signoff report")
+            && text.contains("VERDICT: NOT VALID"),
         "{text}"
     );
     assert!(!sb.path("nowhere").exists(), "verify creates no workspace");
 
     let untrusted = verify(&["verify", f]);
-    assert!(untrusted.status.success());
     assert!(String::from_utf8_lossy(&untrusted.stdout).contains("trust: not checked"));
 
     let mut tampered = signed.clone();
@@ -843,7 +843,7 @@ fn verify_checks_a_pdf_without_any_workspace() {
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["ok"], false);
-    assert_eq!(v["signatures"][0]["integrity"], false);
+    assert_eq!(v["signatures"]["signatures"][0]["integrity"], false);
 
     let junk = sb.path("junk.pdf");
     std::fs::write(&junk, b"\x89PNG not a pdf").expect("write");

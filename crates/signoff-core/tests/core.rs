@@ -680,3 +680,84 @@ fn pasted_screenshots_are_named_by_time_and_must_be_images() {
         "{err}"
     );
 }
+
+/// A sign-off freezes the run only if nothing changed since its manifest was
+/// made; reopening copies the run as the next revision and leaves the
+/// signed one as it was.
+#[test]
+fn a_signoff_freezes_the_run_unless_it_changed_and_reopening_makes_a_revision() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut ws = workspace(dir.path());
+    let t = ws.import_template(&alice(), &{
+        let p = dir.path().join("tiny.md");
+        std::fs::write(&p, "# Tiny\n\n- [ ] One\n- [ ] Two\n").expect("write");
+        p
+    });
+    let t = t.expect("import");
+    let run = ws
+        .new_run(&alice(), &t.template.id, "v1", "prod")
+        .expect("run")
+        .id;
+    let blocked = ws.prepare_signoff(run).expect_err("pending items block");
+    assert_eq!(blocked.code(), "blocked");
+    assert!(
+        blocked.to_string().contains("'One' (one): not checked yet"),
+        "{blocked}"
+    );
+    for item in ["one", "two"] {
+        ws.set_result(&alice(), run, item, set(Status::Pass))
+            .expect("pass");
+    }
+    let manifest = ws.prepare_signoff(run).expect("ready");
+    let record = signoff_core::SignoffRecord {
+        role: "preparer".into(),
+        signer_name: "Alice".into(),
+        signer_email: "alice@example.org".into(),
+        organisation: String::new(),
+        fingerprint: "AB:CD".into(),
+        statement: "ok".into(),
+        report_id: Workspace::report_id(&manifest, false),
+        run_digest: manifest.digest(),
+        signed_at: "2026-11-28T10:00:00.000Z".into(),
+    };
+    // A change after the manifest: nothing is signed.
+    let note = ResultChange {
+        status: None,
+        note: Some("late note"),
+        reason: None,
+    };
+    ws.set_result(&alice(), run, "one", note).expect("note");
+    let err = ws
+        .record_signoff(&alice(), run, &manifest, &record)
+        .expect_err("changed meanwhile");
+    assert!(
+        err.to_string()
+            .contains("changed while its report was being made"),
+        "{err}"
+    );
+    assert!(ws.signoffs(run).expect("list").is_empty());
+
+    let manifest = ws.prepare_signoff(run).expect("ready again");
+    ws.record_signoff(&alice(), run, &manifest, &record)
+        .expect("signed");
+    assert_eq!(ws.signoffs(run).expect("list"), vec![record.clone()]);
+    let frozen = ws
+        .set_result(&alice(), run, "two", set(Status::Fail))
+        .expect_err("frozen");
+    assert_eq!(frozen.code(), "run_frozen");
+    assert_eq!(
+        ws.prepare_signoff(run).expect_err("signed").code(),
+        "run_frozen"
+    );
+
+    let next = ws.reopen_run(&alice(), run).expect("reopen");
+    assert_eq!((next.revision, next.revision_of), (2, Some(run)));
+    assert_eq!(next.counts.pass, 2);
+    let old = ws.show_run(run).expect("old");
+    assert_eq!(old.summary.state, signoff_core::RunState::Signed);
+    assert_eq!(
+        ws.show_run(next.id).expect("new").items[0].note,
+        "late note"
+    );
+    assert!(signoff_core::activity::verify_chain(&ws.list_activity().expect("log")).is_empty());
+}

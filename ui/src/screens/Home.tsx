@@ -93,6 +93,8 @@ function RunRow({ run, go }: { run: RunSummary; go: Nav }) {
           <div class="run-title">
             {run.target}
             {run.environment && <span class="env">{run.environment}</span>}
+            {run.revision > 1 && <span class="env">revision {run.revision}</span>}
+            {run.state === 'signed' && <span class="signed-tag" data-testid="signed-tag">✓ Signed</span>}
           </div>
           <div class="muted small">
             #{run.id} · {run.templateName} · started {when(run.createdAt)} by {run.createdBy}

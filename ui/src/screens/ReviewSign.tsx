@@ -146,7 +146,14 @@ export function ReviewSign({ runId, go, version }: Props) {
       {!signed && (
         <section aria-labelledby="signer-h">
           <h2 id="signer-h">Signer</h2>
-          {identity ? <IdentityCard identity={identity} /> : <CreateIdentity onDone={setIdentity} />}
+          {identity ? (
+            <IdentityCard identity={identity} />
+          ) : (
+            <>
+              <CreateIdentity onDone={setIdentity} />
+              <ImportIdentity onDone={setIdentity} />
+            </>
+          )}
         </section>
       )}
 
@@ -251,7 +258,7 @@ function CreateIdentity({ onDone }: { onDone: (i: SignerIdentity) => void }) {
     <form class="form identity-form" onSubmit={submit} data-testid="create-identity">
       <p class="muted small">
         No signing identity yet. Create one: a P-256 key and a self-signed certificate, the key encrypted with your
-        passphrase and never stored in clear. (An organisation certificate can be imported with <code>signoff identity import</code>.)
+        passphrase and never stored in clear. Or import your organisation's certificate below.
       </p>
       <div class="two-cols">
         {field('name', 'Name', 'As it should appear on the report')}
@@ -277,6 +284,52 @@ function CreateIdentity({ onDone }: { onDone: (i: SignerIdentity) => void }) {
         </button>
       </div>
     </form>
+  );
+}
+
+function ImportIdentity({ onDone }: { onDone: (i: SignerIdentity) => void }) {
+  const [p12, setP12] = useState('');
+  const [pass, setPass] = useState('');
+  const [role, setRole] = useState('');
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    try {
+      const id = await ipc.importIdentity(p12, pass, role);
+      if (id) {
+        onDone(id);
+        toast('Certificate imported; its key is now encrypted with your passphrase.');
+      }
+    } catch (err) {
+      toast((err as Error).message, 'error');
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <details class="import-identity">
+      <summary>Import an organisation certificate (.p12 / .pfx) instead</summary>
+      <form class="form compact" onSubmit={submit}>
+        <div class="two-cols">
+          <label class="field">
+            <span>Password of the .p12 file</span>
+            <input type="password" value={p12} onInput={(e) => setP12((e.target as HTMLInputElement).value)} autocomplete="off" />
+          </label>
+          <label class="field">
+            <span>Your role</span>
+            <input type="text" value={role} onInput={(e) => setRole((e.target as HTMLInputElement).value)} />
+          </label>
+        </div>
+        <label class="field">
+          <span>New passphrase for the key (at least 8 characters)</span>
+          <input type="password" value={pass} onInput={(e) => setPass((e.target as HTMLInputElement).value)} autocomplete="new-password" />
+        </label>
+        <div class="actions left">
+          <button class="btn" type="submit" disabled={busy || pass.length < 8}>{busy ? 'Importing…' : 'Choose the file and import…'}</button>
+        </div>
+      </form>
+    </details>
   );
 }
 
