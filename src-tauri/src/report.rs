@@ -43,7 +43,11 @@ fn view(info: IdentityInfo) -> SignerIdentity {
         email: info.email,
         role: info.role,
         organisation: info.organisation,
-        algorithm: format!("{:?}", info.algorithm),
+        algorithm: match info.algorithm {
+            signoff_signature::KeyAlgorithm::EcdsaP256 => "ECDSA P-256",
+            signoff_signature::KeyAlgorithm::Rsa => "RSA",
+        }
+        .to_owned(),
         fingerprint: info.fingerprint_sha256,
         not_after: info.not_after,
         source: info.source,

@@ -112,14 +112,20 @@ impl Out {
     }
 
     pub fn run_created(&self, r: &RunSummary) -> Result<()> {
-        eprintln!(
-            "Started run {} of '{}' for {}{} ({} items)",
-            r.id,
-            r.template_name,
-            r.target,
-            env_suffix(&r.environment),
-            r.counts.total
-        );
+        match r.revision_of {
+            Some(from) => eprintln!(
+                "Reopened run {from} as run {} (revision {}) with its results, waivers and evidence; run {from} and its report stay as they are",
+                r.id, r.revision
+            ),
+            None => eprintln!(
+                "Started run {} of '{}' for {}{} ({} items)",
+                r.id,
+                r.template_name,
+                r.target,
+                env_suffix(&r.environment),
+                r.counts.total
+            ),
+        }
         self.emit(r, || r.id.to_string())
     }
 

@@ -58,7 +58,8 @@ pub struct ManifestTemplate {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ManifestActivity {
-    /// The run's own entries (each verifiable from its fields and `prevHash`).
+    /// The run's own entries and those of the revisions it continues (each
+    /// verifiable from its fields and `prevHash`).
     pub entries: Vec<ActivityEntry>,
     /// The whole log's newest entry when the manifest was made.
     pub head_seq: i64,
@@ -82,7 +83,15 @@ impl Workspace {
     pub fn run_manifest(&self, run: i64) -> Result<Manifest> {
         let detail = self.show_run(run)?;
         let s = detail.summary;
-        let entries = self.store.run_activity(run)?;
+        // The run's own entries and those of the revisions it continues, so
+        // a reopened run's report carries its whole history.
+        let mut entries = self.store.run_activity(run)?;
+        let mut previous = s.revision_of;
+        while let Some(p) = previous {
+            entries.extend(self.store.run_activity(p)?);
+            previous = self.store.run_summary(p)?.revision_of;
+        }
+        entries.sort_by_key(|e| e.seq);
         let log = self.store.activity()?;
         let (head_seq, head_hash) = log
             .last()

@@ -102,7 +102,17 @@ impl Workspace {
         manifest: &Manifest,
         record: &SignoffRecord,
     ) -> Result<()> {
-        let seen = manifest.activity.entries.last().map_or(0, |e| e.seq);
+        // The run's own newest entry (the manifest also carries those of the
+        // revisions it continues).
+        let own = format!("run/{run}");
+        let seen = manifest
+            .activity
+            .entries
+            .iter()
+            .filter(|e| e.subject == own || e.subject.starts_with(&format!("{own}/")))
+            .map(|e| e.seq)
+            .max()
+            .unwrap_or(0);
         let at = self.now();
         self.store.write(|tx| {
             if tx.run_last_seq(run)? != seen {

@@ -34,6 +34,11 @@ pub struct ReportCheck {
     pub environment: Option<String>,
 }
 
+/// "1 file", "2 files".
+fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
 fn check(name: &str, ok: bool, detail: impl Into<String>) -> Check {
     Check {
         name: name.to_owned(),
@@ -52,10 +57,10 @@ pub fn check_report(pdf: &[u8], trusted: &[Vec<u8>]) -> Result<ReportCheck, PdfV
         check(
             "signatures",
             true,
-            format!(
-                "{} signature(s), each intact and covering the file up to the next",
-                signatures.signatures.len()
-            ),
+            match signatures.signatures.len() {
+                1 => "1 signature, intact, covering the whole file".to_owned(),
+                n => format!("{n} signatures, each intact, the last covering the whole file"),
+            },
         )
     } else {
         let mut why: Vec<String> = signatures.problems.clone();
@@ -171,7 +176,11 @@ pub fn check_report(pdf: &[u8], trusted: &[Vec<u8>]) -> Result<ReportCheck, PdfV
                 check(
                     "SHA256SUMS",
                     true,
-                    format!("{listed} embedded files match their SHA-256"),
+                    format!(
+                        "{} {} their SHA-256",
+                        count(listed, "embedded file"),
+                        if listed == 1 { "matches" } else { "match" }
+                    ),
                 )
             } else {
                 check("SHA256SUMS", false, problems.join("; "))
@@ -194,7 +203,7 @@ pub fn check_report(pdf: &[u8], trusted: &[Vec<u8>]) -> Result<ReportCheck, PdfV
 /// sensitive file is.
 fn evidence_check(m: &ReportManifest, files: &BTreeMap<String, Vec<u8>>) -> Check {
     let mut problems = Vec::new();
-    let mut count = 0;
+    let mut count_files = 0;
     for item in &m.run.items {
         for ev in item
             .evidence
@@ -210,7 +219,7 @@ fn evidence_check(m: &ReportManifest, files: &BTreeMap<String, Vec<u8>>) -> Chec
                     ev.name, item.id
                 )),
                 (false, Some(b)) => {
-                    count += 1;
+                    count_files += 1;
                     if hex(&Sha256::digest(b)) != ev.sha256 {
                         problems.push(format!(
                             "embedded {name} does not match the SHA-256 the run recorded"
@@ -224,7 +233,10 @@ fn evidence_check(m: &ReportManifest, files: &BTreeMap<String, Vec<u8>>) -> Chec
         check(
             "evidence",
             true,
-            format!("{count} evidence files embedded, each matching the run's record"),
+            format!(
+                "{} embedded, each matching the run's record",
+                count(count_files, "evidence file")
+            ),
         )
     } else {
         check("evidence", false, problems.join("; "))
@@ -275,8 +287,11 @@ fn activity_check(m: &ReportManifest) -> Check {
             "activity log",
             true,
             format!(
-                "{} entries, each matching its hash; log head #{}",
-                a.entries.len(),
+                "{}, each matching its hash; log head #{}",
+                match a.entries.len() {
+                    1 => "1 entry".to_owned(),
+                    n => format!("{n} entries"),
+                },
                 a.head_seq
             ),
         )

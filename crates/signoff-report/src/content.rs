@@ -179,8 +179,15 @@ fn cover(l: &mut Layout, spec: &ReportSpec<'_>) {
             "Run",
             Face::Sans,
             format!(
-                "#{} started {} by {}",
-                m.run.id, m.run.created_at, m.run.created_by
+                "#{} revision {}{}, started {} by {}",
+                m.run.id,
+                m.run.revision,
+                m.run
+                    .revision_of
+                    .map(|r| format!(" (reopened from run #{r})"))
+                    .unwrap_or_default(),
+                when(&m.run.created_at),
+                m.run.created_by
             ),
         ),
         ("Period", Face::Sans, period),
@@ -485,9 +492,16 @@ fn evidence(
                 }
             ),
         ),
+        EvidenceKind::Note if ev.sensitive => (
+            "Evidence note",
+            format!(
+                "(sensitive: listed by hash only) \u{00b7} observed {}",
+                ev.observed_on
+            ),
+        ),
         EvidenceKind::Note => (
-            "Note",
-            format!("{} \u{00b7} observed {}", ev.name, ev.observed_on),
+            "Evidence note",
+            format!("{} \u{00b7} observed {}", ev.text, ev.observed_on),
         ),
         EvidenceKind::Link => (
             "Link",
@@ -495,9 +509,6 @@ fn evidence(
         ),
     };
     l.field(x, lw, label, Face::Sans, &headline);
-    if ev.kind == EvidenceKind::Note && !ev.sensitive {
-        l.field(x, lw, "", Face::Sans, &ev.text);
-    }
     l.field(x, lw, "SHA-256", Face::Mono, &ev.sha256);
     l.field(
         x,
@@ -537,7 +548,10 @@ fn activity_appendix(l: &mut Layout, m: &Manifest) {
         l.ensure(30.0);
         let line = format!(
             "#{} \u{00b7} {} \u{00b7} {} \u{00b7} {}",
-            e.seq, e.at, e.actor, e.action
+            e.seq,
+            when(&e.at),
+            e.actor,
+            e.action
         );
         l.paragraph(x, w, Face::Bold, 8.5, INK, &line);
         let detail = format!("{} \u{2014} {}", e.subject, details_text(&e.details));
