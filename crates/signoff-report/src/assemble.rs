@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::thread;
 
@@ -396,11 +396,7 @@ pub(crate) fn assemble(
         out.put(&obj_text(&object))?;
         out.put(b"\nendobj\n")?;
     }
-    for (id, image, max_w, max_h) in image_objects {
-        offsets.insert(id.0, out.pos);
-        let path = images.get(image).cloned().unwrap_or_default();
-        write_image(&mut out, id, &path, max_w, max_h)?;
-    }
+    write_images(&mut out, &mut offsets, &image_objects, images)?;
     let total: u64 = streams.iter().map(|(_, f)| f.size).sum();
     let mut done = 0u64;
     for (id, f) in &streams {
@@ -610,16 +606,17 @@ fn write_embedded(
     out.put(b"\nendstream\nendobj\n")
 }
 
-/// One picture, scaled to at most `max_w` x `max_h` pixels, as a
-/// Flate-compressed RGB image XObject. A picture that cannot be decoded is
-/// drawn as a grey box (the file itself is still embedded and hashed).
-fn write_image(
-    out: &mut Out<'_>,
-    id: ObjectId,
-    path: &PathBuf,
-    max_w: u32,
-    max_h: u32,
-) -> Result<()> {
+/// A picture ready to write: pixel size and Flate-compressed RGB.
+struct Picture {
+    width: u32,
+    height: u32,
+    data: Vec<u8>,
+}
+
+/// Decodes, scales (to at most `max_w` x `max_h` pixels, area-averaged)
+/// and compresses one picture. One that cannot be decoded becomes a grey
+/// pixel (the file itself is still embedded and hashed).
+fn prepare_image(path: &Path, max_w: u32, max_h: u32) -> std::io::Result<Picture> {
     let (w, h, rgb) = match image::ImageReader::open(path)
         .ok()
         .and_then(|r| r.with_guessed_format().ok())
@@ -627,7 +624,7 @@ fn write_image(
     {
         Some(img) => {
             let img = if img.width() > max_w || img.height() > max_h {
-                img.resize(max_w, max_h, image::imageops::FilterType::Triangle)
+                img.thumbnail(max_w, max_h)
             } else {
                 img
             };
@@ -645,20 +642,84 @@ fn write_image(
         None => (1, 1, vec![0xd0, 0xd7, 0xde]),
     };
     let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
-    z.write_all(&rgb).map_err(AssembleError::Write)?;
-    let data = z.finish().map_err(AssembleError::Write)?;
+    z.write_all(&rgb)?;
+    Ok(Picture {
+        width: w,
+        height: h,
+        data: z.finish()?,
+    })
+}
+
+/// Writes the pictures in order while two threads prepare them (decoding
+/// and scaling dominate a report with many screenshots). At most a few
+/// prepared pictures wait in memory at any time.
+fn write_images(
+    out: &mut Out<'_>,
+    offsets: &mut BTreeMap<u32, u64>,
+    objects: &[(ObjectId, usize, u32, u32)],
+    paths: &[PathBuf],
+) -> Result<()> {
+    if objects.is_empty() {
+        return Ok(());
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let workers = thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
+    thread::scope(|scope| {
+        let (tx, rx) = mpsc::sync_channel::<(usize, std::io::Result<Picture>)>(workers);
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let next = &next;
+            scope.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(&(_, image, max_w, max_h)) = objects.get(i) else {
+                        break;
+                    };
+                    let path = paths.get(image).cloned().unwrap_or_default();
+                    if tx.send((i, prepare_image(&path, max_w, max_h))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut waiting: BTreeMap<usize, std::io::Result<Picture>> = BTreeMap::new();
+        for want in 0..objects.len() {
+            let picture = loop {
+                if let Some(p) = waiting.remove(&want) {
+                    break p;
+                }
+                match rx.recv() {
+                    Ok((i, p)) => {
+                        waiting.insert(i, p);
+                    }
+                    Err(_) => {
+                        return Err(AssembleError::Layout("a picture worker stopped".into()));
+                    }
+                }
+            };
+            let picture = picture.map_err(AssembleError::Write)?;
+            let id = objects[want].0;
+            offsets.insert(id.0, out.pos);
+            write_picture(out, id, &picture)?;
+        }
+        Ok(())
+    })
+}
+
+fn write_picture(out: &mut Out<'_>, id: ObjectId, p: &Picture) -> Result<()> {
     let mut dict = Dictionary::new();
     dict.set("Type", name("XObject"));
     dict.set("Subtype", name("Image"));
-    dict.set("Width", Object::Integer(i64::from(w)));
-    dict.set("Height", Object::Integer(i64::from(h)));
+    dict.set("Width", Object::Integer(i64::from(p.width)));
+    dict.set("Height", Object::Integer(i64::from(p.height)));
     dict.set("ColorSpace", name("DeviceRGB"));
     dict.set("BitsPerComponent", Object::Integer(8));
     dict.set("Filter", name("FlateDecode"));
-    dict.set("Length", Object::Integer(data.len() as i64));
+    dict.set("Length", Object::Integer(p.data.len() as i64));
     out.put(format!("{} {} obj\n", id.0, id.1).as_bytes())?;
     out.put(&obj_text(&Object::Dictionary(dict)))?;
     out.put(b"stream\n")?;
-    out.put(&data)?;
+    out.put(&p.data)?;
     out.put(b"\nendstream\nendobj\n")
 }

@@ -36,7 +36,11 @@ pub(crate) fn render(
     verify_appendix(&mut l, spec);
 
     let header_left = format!("Signoff report {}", spec.report_id);
-    let header_right = format!("{} \u{00b7} {}", m.run.target, m.run.environment);
+    let header_right = if m.run.environment.is_empty() {
+        m.run.target.clone()
+    } else {
+        format!("{} \u{00b7} {}", m.run.target, m.run.environment)
+    };
     let (bytes, slots) = l.finish(&header_left, &header_right, spec.signer.is_none());
     (bytes, slots, images)
 }
