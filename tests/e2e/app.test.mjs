@@ -270,6 +270,15 @@ describe('Dark theme screenshots', () => {
       await (await browser.$('[data-testid=walkthrough]')).waitForExist();
       await settle(browser);
       await screenshot(browser, 'walkthrough-1024x700-dark');
+      await browser.setWindowSize(1280, 800);
+      await (await browser.$('[data-testid=review-sign]')).click();
+      await waitText(browser, '[data-testid=blockers]', 'not checked yet');
+      await screenshot(browser, 'review-blocked-dark');
+      assert.deepEqual(await axe(browser), [], 'Review & sign (dark)');
+      await (await browser.$('[data-testid=nav-verify]')).click();
+      await (await browser.$('[data-testid=verify]')).waitForExist();
+      await screenshot(browser, 'verify-empty-dark');
+      assert.deepEqual(await axe(browser), [], 'Verify (dark)');
     } finally {
       await app.stop();
     }
