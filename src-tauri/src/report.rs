@@ -54,6 +54,14 @@ fn view(info: IdentityInfo) -> SignerIdentity {
     }
 }
 
+/// Logs a new identity in the activity log and returns its view.
+fn record(state: &AppState, action: &str, info: IdentityInfo) -> Res<SignerIdentity> {
+    let details = serde_json::to_value(&info).unwrap_or_default();
+    let actor = state.actor.clone();
+    state.with(|ws| ws.log_identity(&actor, action, &info.fingerprint_sha256, details))?;
+    Ok(view(info))
+}
+
 /// The signing identity, if one was created or imported.
 #[tauri::command]
 pub async fn identity_status(state: State<'_, AppState>) -> Res<Option<SignerIdentity>> {
@@ -83,17 +91,7 @@ pub async fn create_identity(
     })
     .await
     .map_err(|e| IpcError::new("internal", e.to_string()))??;
-    let details = serde_json::to_value(&info).unwrap_or_default();
-    let actor = state.actor.clone();
-    state.with(|ws| {
-        ws.log_identity(
-            &actor,
-            "identity.created",
-            &info.fingerprint_sha256,
-            details,
-        )
-    })?;
-    Ok(view(info))
+    record(&state, "identity.created", info)
 }
 
 /// Imports a PKCS#12 file chosen in the native dialog. `None` if cancelled.
@@ -135,17 +133,7 @@ pub async fn import_identity(
     })
     .await
     .map_err(|e| IpcError::new("internal", e.to_string()))??;
-    let details = serde_json::to_value(&info).unwrap_or_default();
-    let actor = state.actor.clone();
-    state.with(|ws| {
-        ws.log_identity(
-            &actor,
-            "identity.imported",
-            &info.fingerprint_sha256,
-            details,
-        )
-    })?;
-    Ok(Some(view(info)))
+    record(&state, "identity.imported", info).map(Some)
 }
 
 /// The sign-offs recorded for a run.

@@ -51,7 +51,7 @@ fn import_vs_coreutils() -> Result<()> {
     std::fs::create_dir_all(&work)?;
     let big = work.join("one-gib.bin");
     step("writing a 1 GiB file of pseudo-random bytes");
-    write_random(&big, SIZE)?;
+    write_random(&big, SIZE, 0)?;
 
     let (mut import, mut base, mut base_sync, mut rss) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -154,24 +154,28 @@ fn import_vs_coreutils() -> Result<()> {
     Ok(())
 }
 
-fn write_random(path: &Path, size: u64) -> Result<()> {
+/// `size` pseudo-random bytes (xorshift; `seed` makes files differ).
+pub(crate) fn write_random(path: &Path, size: u64, seed: u64) -> Result<()> {
     let mut f = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut buf = vec![0u8; 1 << 20];
-    for _ in 0..(size >> 20) {
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15 ^ seed.wrapping_mul(0x2545_F491_4F6C_DD1D);
+    let mut left = size;
+    let mut buf = vec![0u8; 1 << 16];
+    while left > 0 {
         for chunk in buf.chunks_exact_mut(8) {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
             chunk.copy_from_slice(&x.to_le_bytes());
         }
-        f.write_all(&buf)?;
+        let n = left.min(buf.len() as u64) as usize;
+        f.write_all(&buf[..n])?;
+        left -= n as u64;
     }
     f.flush()?;
     Ok(())
 }
 
-fn sh(cmd: &mut Command) -> Result<()> {
+pub(crate) fn sh(cmd: &mut Command) -> Result<()> {
     let out = cmd.output().with_context(|| format!("running {cmd:?}"))?;
     if !out.status.success() {
         bail!("{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
@@ -179,7 +183,7 @@ fn sh(cmd: &mut Command) -> Result<()> {
     Ok(())
 }
 
-fn median(v: &mut [Duration]) -> Duration {
+pub(crate) fn median(v: &mut [Duration]) -> Duration {
     v.sort();
     v[v.len() / 2]
 }

@@ -4,13 +4,13 @@
 //! (goal: ratio <= 2), and the export's peak RSS by GNU time (goal:
 //! <= 200 MiB: embedded files are streamed, never held).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
+use crate::bench::{median, sh, write_random};
 use crate::step;
 
 const ITEMS: usize = 500;
@@ -222,37 +222,4 @@ for n in range(int(sys.argv[2])):
     Ok((0..SCREENSHOTS)
         .map(|n| dir.join(format!("screenshot-{n:03}.png")))
         .collect())
-}
-
-fn write_random(path: &Path, size: u64, seed: u64) -> Result<()> {
-    let mut f = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15 ^ seed.wrapping_mul(0x2545_F491_4F6C_DD1D);
-    let mut left = size;
-    let mut buf = vec![0u8; 1 << 16];
-    while left > 0 {
-        for chunk in buf.chunks_exact_mut(8) {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            chunk.copy_from_slice(&x.to_le_bytes());
-        }
-        let n = left.min(buf.len() as u64) as usize;
-        f.write_all(&buf[..n])?;
-        left -= n as u64;
-    }
-    f.flush()?;
-    Ok(())
-}
-
-fn sh(cmd: &mut Command) -> Result<()> {
-    let out = cmd.output().with_context(|| format!("running {cmd:?}"))?;
-    if !out.status.success() {
-        bail!("{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    Ok(())
-}
-
-fn median(v: &mut [Duration]) -> Duration {
-    v.sort();
-    v[v.len() / 2]
 }

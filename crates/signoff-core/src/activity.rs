@@ -29,6 +29,19 @@ pub fn entry_hash(
     hex(&Sha256::digest(canonical.to_string().as_bytes()))
 }
 
+/// Whether an entry's stored hash is the hash of its own fields.
+pub fn entry_is_intact(e: &ActivityEntry) -> bool {
+    entry_hash(
+        &e.prev_hash,
+        e.seq,
+        &e.at,
+        &e.actor,
+        &e.action,
+        &e.subject,
+        &e.details,
+    ) == e.hash
+}
+
 /// A break in the chain, naming the entry where it shows.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -63,16 +76,7 @@ pub fn verify_chain(entries: &[ActivityEntry]) -> Vec<ChainBreak> {
         if e.prev_hash != prev {
             problem("its link to the previous entry does not match (an entry before it was changed, removed or inserted)".into());
         }
-        let recomputed = entry_hash(
-            &e.prev_hash,
-            e.seq,
-            &e.at,
-            &e.actor,
-            &e.action,
-            &e.subject,
-            &e.details,
-        );
-        if recomputed != e.hash {
+        if !entry_is_intact(e) {
             problem("its content does not match its hash (the entry was altered)".into());
         }
         prev = e.hash.clone();

@@ -684,7 +684,7 @@ fn write_images(
         }
         drop(tx);
         let mut waiting: BTreeMap<usize, std::io::Result<Picture>> = BTreeMap::new();
-        for want in 0..objects.len() {
+        for (want, &(id, ..)) in objects.iter().enumerate() {
             let picture = loop {
                 if let Some(p) = waiting.remove(&want) {
                     break p;
@@ -699,7 +699,6 @@ fn write_images(
                 }
             };
             let picture = picture.map_err(AssembleError::Write)?;
-            let id = objects[want].0;
             offsets.insert(id.0, out.pos);
             write_picture(out, id, &picture)?;
         }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use lopdf::{Document, Object};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use signoff_core::activity::{GENESIS, entry_hash};
+use signoff_core::activity::{GENESIS, entry_is_intact};
 use signoff_core::model::EvidenceKind;
 use signoff_core::template::hex;
 use signoff_signature::verify::{PdfVerification, PdfVerifyError, verify_pdf};
@@ -250,16 +250,7 @@ fn activity_check(m: &ReportManifest) -> Check {
     let mut problems = Vec::new();
     let mut last: Option<&signoff_core::model::ActivityEntry> = None;
     for e in &a.entries {
-        let recomputed = entry_hash(
-            &e.prev_hash,
-            e.seq,
-            &e.at,
-            &e.actor,
-            &e.action,
-            &e.subject,
-            &e.details,
-        );
-        if recomputed != e.hash {
+        if !entry_is_intact(e) {
             problems.push(format!("entry #{} does not match its hash", e.seq));
         }
         if let Some(p) = last {

@@ -124,25 +124,8 @@ pub fn sign_run(
         generated_at: signed_at,
         signer: Some(block),
     };
-    let evidence_path = |h: &str| ws.evidence_path(h);
     let pending = Pending::create(dest)?;
-    let written = {
-        let mut w = BufWriter::with_capacity(1 << 20, pending.file()?);
-        let written = write_report(
-            &spec,
-            Sources {
-                evidence_path: &evidence_path,
-                signer: Some(signer),
-                progress,
-            },
-            &mut w,
-        )?;
-        let file = w
-            .into_inner()
-            .map_err(|e| pending.io_error(e.into_error()))?;
-        file.sync_all().map_err(|e| pending.io_error(e))?;
-        written
-    };
+    let written = pending.write_report(ws, &spec, Some(signer), progress)?;
     let record = SignoffRecord {
         role: how.role.clone(),
         signer_name: signer.info.name.clone(),
@@ -175,22 +158,8 @@ pub fn export_draft(
         generated_at: display_time(&ws.now()),
         signer: None,
     };
-    let evidence_path = |h: &str| ws.evidence_path(h);
     let pending = Pending::create(dest)?;
-    let mut w = BufWriter::with_capacity(1 << 20, pending.file()?);
-    let written = write_report(
-        &spec,
-        Sources {
-            evidence_path: &evidence_path,
-            signer: None,
-            progress,
-        },
-        &mut w,
-    )?;
-    let file = w
-        .into_inner()
-        .map_err(|e| pending.io_error(e.into_error()))?;
-    file.sync_all().map_err(|e| pending.io_error(e))?;
+    let written = pending.write_report(ws, &spec, None, progress)?;
     pending.commit()?;
     Ok(written)
 }
@@ -293,6 +262,30 @@ impl Pending {
 
     fn file(&self) -> Result<File> {
         File::create(&self.temp).map_err(|e| self.io_error(e))
+    }
+
+    /// Writes the report into the temporary file and flushes it to disk.
+    fn write_report(
+        &self,
+        ws: &Workspace,
+        spec: &ReportSpec<'_>,
+        signer: Option<&Signer>,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Written> {
+        let evidence_path = |h: &str| ws.evidence_path(h);
+        let mut w = BufWriter::with_capacity(1 << 20, self.file()?);
+        let written = write_report(
+            spec,
+            Sources {
+                evidence_path: &evidence_path,
+                signer,
+                progress,
+            },
+            &mut w,
+        )?;
+        let file = w.into_inner().map_err(|e| self.io_error(e.into_error()))?;
+        file.sync_all().map_err(|e| self.io_error(e))?;
+        Ok(written)
     }
 
     fn io_error(&self, source: std::io::Error) -> ReportError {

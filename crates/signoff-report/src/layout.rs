@@ -372,20 +372,25 @@ impl Layout {
         self.y += points;
     }
 
+    /// The corners of a rectangle whose top edge is at `y` (top-down).
+    fn corners(&self, x: f32, y: f32, w: f32, h: f32) -> Vec<LinePoint> {
+        let y0 = self.pdf_y(y + h);
+        [(x, y0), (x + w, y0), (x + w, y0 + h), (x, y0 + h)]
+            .into_iter()
+            .map(|(px, py)| LinePoint {
+                p: Point {
+                    x: Pt(px),
+                    y: Pt(py),
+                },
+                bezier: false,
+            })
+            .collect()
+    }
+
     /// A filled rectangle; `y` is its top edge (top-down).
     pub fn fill_rect(&mut self, x: f32, y: f32, w: f32, h: f32, color: Rgb8) {
-        let (x0, y0) = (x, self.pdf_y(y + h));
         let ring = PolygonRing {
-            points: [(x0, y0), (x0 + w, y0), (x0 + w, y0 + h), (x0, y0 + h)]
-                .into_iter()
-                .map(|(px, py)| LinePoint {
-                    p: Point {
-                        x: Pt(px),
-                        y: Pt(py),
-                    },
-                    bezier: false,
-                })
-                .collect(),
+            points: self.corners(x, y, w, h),
         };
         self.ops().extend([
             Op::SetFillColor { col: color.color() },
@@ -401,17 +406,7 @@ impl Layout {
 
     /// A rectangle outline; `y` is its top edge (top-down).
     pub fn stroke_rect(&mut self, x: f32, y: f32, w: f32, h: f32, color: Rgb8, thickness: f32) {
-        let (x0, y0) = (x, self.pdf_y(y + h));
-        let points = [(x0, y0), (x0 + w, y0), (x0 + w, y0 + h), (x0, y0 + h)]
-            .into_iter()
-            .map(|(px, py)| LinePoint {
-                p: Point {
-                    x: Pt(px),
-                    y: Pt(py),
-                },
-                bezier: false,
-            })
-            .collect();
+        let points = self.corners(x, y, w, h);
         self.ops().extend([
             Op::SetOutlineColor { col: color.color() },
             Op::SetOutlineThickness { pt: Pt(thickness) },
