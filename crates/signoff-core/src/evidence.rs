@@ -350,7 +350,7 @@ impl Workspace {
 /// The file's name as recorded: its last component, with characters that
 /// are not valid UTF-8 or are control characters (a newline is legal in a
 /// Linux file name) replaced by U+FFFD so that lists and reports stay intact.
-fn display_name(file: &Path) -> String {
+pub(crate) fn display_name(file: &Path) -> String {
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -15,6 +15,7 @@ pub mod evidence;
 pub mod manifest;
 pub mod model;
 pub mod runs;
+pub mod schedule;
 pub mod signoff;
 pub mod store;
 pub mod template;

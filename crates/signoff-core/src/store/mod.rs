@@ -29,6 +29,7 @@ pub(crate) fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("migrations/0001_initial.sql")),
         M::up(include_str!("migrations/0002_signoffs.sql")),
+        M::up(include_str!("migrations/0003_schedule.sql")),
     ])
 }
 
@@ -36,7 +37,9 @@ pub(crate) fn migrations() -> Migrations<'static> {
 pub fn schema_version() -> i64 {
     MIGRATION_COUNT
 }
-const MIGRATION_COUNT: i64 = 2;
+const MIGRATION_COUNT: i64 = 3;
+
+mod schedule;
 
 #[derive(Debug)]
 pub struct Store {
@@ -857,7 +860,7 @@ fn parse_state(s: &str) -> Result<RunState> {
     }
 }
 
-fn parse_date(s: &str) -> Result<chrono::NaiveDate> {
+pub(crate) fn parse_date(s: &str) -> Result<chrono::NaiveDate> {
     s.parse()
         .map_err(|_| Error::Database(format!("unreadable date '{s}' in the database")))
 }

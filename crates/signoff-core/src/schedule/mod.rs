@@ -1,0 +1,713 @@
+//! The maintenance schedule: recurring tasks, their due dates, completions
+//! with notes and evidence, pauses, the built-in tasks from the security
+//! policy, the calendar and its iCalendar export. The rules are pure
+//! ([`plan`], [`cadence`]); this module stores and loads through the store
+//! and logs every change in the activity log.
+
+pub mod builtin;
+pub mod cadence;
+pub mod ics;
+pub mod plan;
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::error::{Error, Result};
+use crate::evidence::display_name;
+use crate::model::Actor;
+use crate::vault::Vault;
+use crate::workspace::{Workspace, clean_text};
+
+pub use cadence::{Cadence, Unit};
+pub use plan::{Anchor, Occurrence, OccurrenceState, Pause};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum TaskState {
+    Active,
+    Paused,
+    Archived,
+}
+
+impl TaskState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskState::Active => "active",
+            TaskState::Paused => "paused",
+            TaskState::Archived => "archived",
+        }
+    }
+}
+
+/// A recurring task as stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct Task {
+    pub id: String,
+    pub title: String,
+    /// Markdown.
+    pub guidance: String,
+    /// `weekly`, `monthly`, `every 3 months`…
+    pub cadence: String,
+    pub start_on: NaiveDate,
+    pub grace_days: u32,
+    pub owner: String,
+    pub anchor: Anchor,
+    pub state: TaskState,
+    pub builtin: bool,
+    pub created_at: String,
+    pub created_by: String,
+}
+
+/// Where a task stands today.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum Standing {
+    Overdue,
+    Due,
+    Upcoming,
+    Paused,
+    Archived,
+}
+
+/// A task with its open occurrence, as listed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct TaskStatus {
+    #[serde(flatten)]
+    pub task: Task,
+    pub standing: Standing,
+    /// The open occurrence's date (the next one to do).
+    pub next_due: Option<NaiveDate>,
+    /// Days past `next_due` (0 when not yet due).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub days_late: i64,
+    pub last_done: Option<NaiveDate>,
+}
+
+/// A file attached to a completion.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct CompletionFile {
+    pub id: i64,
+    pub name: String,
+    pub sha256: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub size: u64,
+    pub media_type: String,
+    pub observed_on: NaiveDate,
+    pub sensitive: bool,
+    pub added_at: String,
+    pub added_by: String,
+}
+
+/// One completion of a task.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct Completion {
+    pub id: i64,
+    pub task_id: String,
+    /// The occurrence it closes.
+    pub due_on: NaiveDate,
+    pub done_on: NaiveDate,
+    pub note: String,
+    pub done_at: String,
+    pub done_by: String,
+    /// Done after the grace period.
+    pub late: bool,
+    pub files: Vec<CompletionFile>,
+}
+
+/// A task with its history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct TaskDetail {
+    pub status: TaskStatus,
+    /// Occurrences of the past year and the next few, oldest first.
+    pub occurrences: Vec<Occurrence>,
+    pub completions: Vec<Completion>,
+    pub pauses: Vec<Pause>,
+}
+
+/// One occurrence on the calendar.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct CalendarEntry {
+    pub task_id: String,
+    pub title: String,
+    pub due_on: NaiveDate,
+    pub state: OccurrenceState,
+    pub done_on: Option<NaiveDate>,
+}
+
+/// A new task. `id` is made from the title when empty.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct NewTask {
+    pub id: Option<String>,
+    pub title: String,
+    pub guidance: String,
+    pub cadence: String,
+    pub start_on: Option<NaiveDate>,
+    pub grace_days: u32,
+    pub owner: String,
+    pub from_completion: bool,
+}
+
+/// What `complete_task` records.
+#[derive(Clone, Debug, Default)]
+pub struct CompleteOptions {
+    pub note: String,
+    /// The day it was done (default today); not in the future.
+    pub on: Option<NaiveDate>,
+    pub files: Vec<PathBuf>,
+    pub sensitive: bool,
+}
+
+/// A notification to show once: a task became due or overdue.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct Notice {
+    pub task_id: String,
+    pub title: String,
+    pub due_on: NaiveDate,
+    /// "due" or "overdue".
+    pub kind: String,
+}
+
+/// At most this many grace days (a year).
+const MAX_GRACE: u32 = 366;
+
+impl Task {
+    pub fn rules(&self) -> Result<plan::Rules> {
+        Ok(plan::Rules {
+            cadence: self.cadence.parse()?,
+            start: self.start_on,
+            grace_days: self.grace_days,
+            anchor: self.anchor,
+        })
+    }
+}
+
+/// What the store holds about one task's history.
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    pub completions: Vec<Completion>,
+    pub pauses: Vec<Pause>,
+}
+
+impl History {
+    fn done(&self) -> Vec<plan::Done> {
+        self.completions
+            .iter()
+            .map(|c| plan::Done {
+                due_on: c.due_on,
+                done_on: c.done_on,
+            })
+            .collect()
+    }
+}
+
+/// A task's standing on `today`.
+pub fn status_of(task: &Task, history: &History, today: NaiveDate) -> Result<TaskStatus> {
+    let rules = task.rules()?;
+    let open = plan::open_occurrence(&rules, &history.done(), &history.pauses, today);
+    let standing = match (task.state, open.map(|o| o.state)) {
+        (TaskState::Archived, _) => Standing::Archived,
+        (TaskState::Paused, _) => Standing::Paused,
+        (_, Some(OccurrenceState::Overdue)) => Standing::Overdue,
+        (_, Some(OccurrenceState::Due)) => Standing::Due,
+        _ => Standing::Upcoming,
+    };
+    let active = matches!(standing, Standing::Overdue | Standing::Due);
+    Ok(TaskStatus {
+        task: task.clone(),
+        standing,
+        next_due: open.map(|o| o.due_on),
+        days_late: if active {
+            open.map_or(0, |o| o.days_late)
+        } else {
+            0
+        },
+        last_done: history.completions.iter().map(|c| c.done_on).max(),
+    })
+}
+
+fn standing_order(s: Standing) -> u8 {
+    match s {
+        Standing::Overdue => 0,
+        Standing::Due => 1,
+        Standing::Upcoming => 2,
+        Standing::Paused => 3,
+        Standing::Archived => 4,
+    }
+}
+
+/// A task id from a title: lowercase ASCII letters, digits and dashes.
+fn slug(title: &str) -> String {
+    let mut out = String::new();
+    for c in title.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out
+        .trim_end_matches('-')
+        .chars()
+        .take(60)
+        .collect::<String>();
+    if out.is_empty() { "task".into() } else { out }
+}
+
+impl Workspace {
+    /// Adds the built-in tasks from the security policy the first time the
+    /// schedule is used (never again, even if they are archived).
+    pub fn ensure_builtin_schedule(&mut self, actor: &Actor) -> Result<()> {
+        if self.store.setting("schedule.seeded")?.is_some() {
+            return Ok(());
+        }
+        let today = self.today();
+        let at = self.now();
+        let tasks = builtin::tasks(today, &at, actor);
+        self.store.write(|tx| {
+            if tx.setting("schedule.seeded")?.is_some() {
+                return Ok(());
+            }
+            for t in &tasks {
+                tx.insert_task(t)?;
+            }
+            tx.set_setting("schedule.seeded", &at)?;
+            tx.log(
+                &at,
+                actor,
+                "schedule.seeded",
+                "schedule",
+                json!({ "tasks": tasks.iter().map(|t| &t.id).collect::<Vec<_>>() }),
+            )
+        })
+    }
+
+    /// Every task (archived ones if asked) with its standing on `as_of`
+    /// (default today): overdue first, then due, upcoming, paused, archived;
+    /// by date within each.
+    pub fn list_tasks(
+        &mut self,
+        actor: &Actor,
+        include_archived: bool,
+        as_of: Option<NaiveDate>,
+    ) -> Result<Vec<TaskStatus>> {
+        self.ensure_builtin_schedule(actor)?;
+        let today = as_of.unwrap_or_else(|| self.today());
+        let mut out = Vec::new();
+        for task in self.store.tasks()? {
+            if task.state == TaskState::Archived && !include_archived {
+                continue;
+            }
+            let history = self.store.task_history(&task.id)?;
+            out.push(status_of(&task, &history, today)?);
+        }
+        out.sort_by_key(|s| (standing_order(s.standing), s.next_due, s.task.title.clone()));
+        Ok(out)
+    }
+
+    /// Tasks due or overdue on `as_of` (default today).
+    pub fn due_tasks(
+        &mut self,
+        actor: &Actor,
+        as_of: Option<NaiveDate>,
+    ) -> Result<Vec<TaskStatus>> {
+        Ok(self
+            .list_tasks(actor, false, as_of)?
+            .into_iter()
+            .filter(|s| matches!(s.standing, Standing::Overdue | Standing::Due))
+            .collect())
+    }
+
+    /// Overdue tasks today, without seeding the built-ins (for the release
+    /// gate, which must not change anything).
+    pub fn overdue_tasks(&self) -> Result<Vec<TaskStatus>> {
+        let today = self.today();
+        let mut out = Vec::new();
+        for task in self.store.tasks()? {
+            let history = self.store.task_history(&task.id)?;
+            let s = status_of(&task, &history, today)?;
+            if s.standing == Standing::Overdue {
+                out.push(s);
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn show_task(&mut self, actor: &Actor, id: &str) -> Result<TaskDetail> {
+        self.ensure_builtin_schedule(actor)?;
+        let task = self.require_task(id)?;
+        let history = self.store.task_history(id)?;
+        let today = self.today();
+        let rules = task.rules()?;
+        let from = today - chrono::Days::new(366);
+        let to = today + chrono::Days::new(200);
+        let mut occurrences = plan::occurrences(
+            &rules,
+            &history.done(),
+            &history.pauses,
+            from,
+            to,
+            today,
+            500,
+        );
+        // Keep the past year and the next three.
+        let mut future = 0;
+        occurrences.retain(|o| {
+            if o.due_on > today {
+                future += 1;
+                future <= 3
+            } else {
+                true
+            }
+        });
+        Ok(TaskDetail {
+            status: status_of(&task, &history, today)?,
+            occurrences,
+            completions: history.completions,
+            pauses: history.pauses,
+        })
+    }
+
+    fn require_task(&self, id: &str) -> Result<Task> {
+        self.store.task(id)?.ok_or_else(|| {
+            let ids: Vec<String> = self
+                .store
+                .tasks()
+                .map(|t| t.into_iter().map(|t| t.id).collect())
+                .unwrap_or_default();
+            Error::NotFound {
+                what: "task",
+                id: id.to_owned(),
+                hint: format!("; the tasks are: {}", ids.join(", ")),
+            }
+        })
+    }
+
+    pub fn add_task(&mut self, actor: &Actor, new: &NewTask) -> Result<TaskStatus> {
+        self.ensure_builtin_schedule(actor)?;
+        let title = clean_text("the title", &new.title, 200, false)?;
+        if title.is_empty() {
+            return Err(Error::Invalid("give the task a title".into()));
+        }
+        let guidance = clean_text("the guidance", &new.guidance, 20_000, true)?;
+        let owner = clean_text("the owner", &new.owner, 200, false)?;
+        let cadence: Cadence = new.cadence.parse()?;
+        if new.grace_days > MAX_GRACE {
+            return Err(Error::Invalid(format!(
+                "the grace period is at most {MAX_GRACE} days"
+            )));
+        }
+        let id = match new.id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(id) => {
+                if slug(id) != id {
+                    return Err(Error::Invalid(format!(
+                        "'{id}' is not a task id: use lowercase letters, digits and dashes (e.g. {})",
+                        slug(id)
+                    )));
+                }
+                id.to_owned()
+            }
+            None => {
+                let base = slug(&title);
+                let mut id = base.clone();
+                let mut n = 2;
+                while self.store.task(&id)?.is_some() {
+                    id = format!("{base}-{n}");
+                    n += 1;
+                }
+                id
+            }
+        };
+        if self.store.task(&id)?.is_some() {
+            return Err(Error::Invalid(format!("a task '{id}' already exists")));
+        }
+        let at = self.now();
+        let task = Task {
+            id: id.clone(),
+            title,
+            guidance,
+            cadence: cadence.to_string(),
+            start_on: new.start_on.unwrap_or_else(|| self.today()),
+            grace_days: new.grace_days,
+            owner,
+            anchor: if new.from_completion {
+                Anchor::Completion
+            } else {
+                Anchor::Schedule
+            },
+            state: TaskState::Active,
+            builtin: false,
+            created_at: at.clone(),
+            created_by: actor.as_str().to_owned(),
+        };
+        self.store.write(|tx| {
+            tx.insert_task(&task)?;
+            tx.log(
+                &at,
+                actor,
+                "task.created",
+                &format!("task/{id}"),
+                json!({
+                    "title": task.title, "cadence": task.cadence, "startOn": task.start_on,
+                    "graceDays": task.grace_days, "owner": task.owner, "anchor": task.anchor,
+                }),
+            )
+        })?;
+        let history = self.store.task_history(&id)?;
+        status_of(&task, &history, self.today())
+    }
+
+    /// Pauses, resumes or archives a task. History is kept as it is.
+    pub fn set_task_state(
+        &mut self,
+        actor: &Actor,
+        id: &str,
+        state: TaskState,
+    ) -> Result<TaskStatus> {
+        let task = self.require_task(id)?;
+        if task.state == state {
+            return Err(Error::Invalid(format!(
+                "task '{id}' is already {}",
+                state.as_str()
+            )));
+        }
+        if task.state == TaskState::Archived {
+            return Err(Error::Invalid(format!(
+                "task '{id}' is archived; archived tasks stay as they are"
+            )));
+        }
+        let today = self.today();
+        let at = self.now();
+        self.store.write(|tx| {
+            match state {
+                TaskState::Paused => tx.start_pause(id, today)?,
+                _ if task.state == TaskState::Paused => tx.end_pause(id, today)?,
+                _ => {}
+            }
+            tx.set_task_state(id, state)?;
+            let action = match state {
+                TaskState::Paused => "task.paused",
+                TaskState::Active => "task.resumed",
+                TaskState::Archived => "task.archived",
+            };
+            tx.log(
+                &at,
+                actor,
+                action,
+                &format!("task/{id}"),
+                json!({ "on": today }),
+            )
+        })?;
+        let task = self.require_task(id)?;
+        status_of(&task, &self.store.task_history(id)?, today)
+    }
+
+    /// Records that the open occurrence of a task was done (early, on time
+    /// or late), with a note and evidence files stored in the vault.
+    pub fn complete_task(
+        &mut self,
+        actor: &Actor,
+        id: &str,
+        opts: &CompleteOptions,
+        progress: &mut dyn FnMut(&str, u64, u64),
+    ) -> Result<Completion> {
+        let task = self.require_task(id)?;
+        match task.state {
+            TaskState::Active => {}
+            other => {
+                return Err(Error::Invalid(format!(
+                    "task '{id}' is {}; resume it before marking it done",
+                    other.as_str()
+                )));
+            }
+        }
+        let today = self.today();
+        let done_on = opts.on.unwrap_or(today);
+        if done_on > today {
+            return Err(Error::Invalid(format!(
+                "{done_on} is in the future; give the day it was done"
+            )));
+        }
+        let note = clean_text("the note", &opts.note, 20_000, true)?;
+        let history = self.store.task_history(id)?;
+        let rules = task.rules()?;
+        let open = plan::open_occurrence(&rules, &history.done(), &history.pauses, done_on)
+            .ok_or_else(|| Error::Invalid(format!("task '{id}' has no occurrence left")))?;
+        for f in &opts.files {
+            Vault::check_source(f)?;
+        }
+        let mut blobs = Vec::new();
+        for f in &opts.files {
+            let name = display_name(f);
+            let blob = self
+                .vault
+                .store_file(f, &mut |done, total| progress(&name, done, total))?;
+            blobs.push((name, blob));
+        }
+        let at = self.now();
+        let completion_id = self.store.write(|tx| {
+            let cid = tx.insert_completion(id, open.due_on, done_on, &note, &at, actor)?;
+            let mut files = Vec::new();
+            for (name, blob) in &blobs {
+                tx.insert_blob(&blob.sha256, blob.size, &at)?;
+                let media = crate::evidence::media_type(name, &blob.head);
+                tx.insert_completion_file(
+                    cid,
+                    name,
+                    blob,
+                    media,
+                    done_on,
+                    opts.sensitive,
+                    &at,
+                    actor,
+                )?;
+                files.push(json!({ "name": name, "sha256": blob.sha256, "size": blob.size }));
+            }
+            tx.log(
+                &at,
+                actor,
+                "task.done",
+                &format!("task/{id}"),
+                json!({ "dueOn": open.due_on, "doneOn": done_on, "note": note, "files": files }),
+            )?;
+            Ok(cid)
+        })?;
+        self.store
+            .task_history(id)?
+            .completions
+            .into_iter()
+            .find(|c| c.id == completion_id)
+            .ok_or_else(|| Error::Invalid("the completion was not recorded".into()))
+    }
+
+    /// Every occurrence of every active or paused task in `from..=to`.
+    pub fn calendar(
+        &mut self,
+        actor: &Actor,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<CalendarEntry>> {
+        self.ensure_builtin_schedule(actor)?;
+        if to < from || (to - from).num_days() > 3 * 366 {
+            return Err(Error::Invalid(
+                "the calendar covers at most three years, from before to".into(),
+            ));
+        }
+        let today = self.today();
+        let mut out = Vec::new();
+        for task in self.store.tasks()? {
+            if task.state == TaskState::Archived {
+                continue;
+            }
+            let history = self.store.task_history(&task.id)?;
+            let rules = task.rules()?;
+            for o in plan::occurrences(
+                &rules,
+                &history.done(),
+                &history.pauses,
+                from,
+                to,
+                today,
+                2000,
+            ) {
+                out.push(CalendarEntry {
+                    task_id: task.id.clone(),
+                    title: task.title.clone(),
+                    due_on: o.due_on,
+                    state: o.state,
+                    done_on: o.done_on,
+                });
+            }
+        }
+        out.sort_by(|a, b| a.due_on.cmp(&b.due_on).then(a.title.cmp(&b.title)));
+        Ok(out)
+    }
+
+    /// The schedule as an iCalendar file (see [`ics`]).
+    pub fn schedule_ics(&mut self, actor: &Actor) -> Result<String> {
+        self.ensure_builtin_schedule(actor)?;
+        let today = self.today();
+        let mut items = Vec::new();
+        for task in self.store.tasks()? {
+            if task.state != TaskState::Active {
+                continue;
+            }
+            let history = self.store.task_history(&task.id)?;
+            let status = status_of(&task, &history, today)?;
+            items.push(status);
+        }
+        Ok(ics::calendar(&items, self.clock.now()))
+    }
+
+    /// Notifications not shown yet: each task's open occurrence that is due
+    /// or overdue today, once per occurrence and kind.
+    pub fn pending_notices(&mut self, actor: &Actor) -> Result<Vec<Notice>> {
+        let mut out = Vec::new();
+        for s in self.due_tasks(actor, None)? {
+            let (Some(due), kind) = (
+                s.next_due,
+                if s.standing == Standing::Overdue {
+                    "overdue"
+                } else {
+                    "due"
+                },
+            ) else {
+                continue;
+            };
+            if !self.store.notified(&s.task.id, due, kind)? {
+                out.push(Notice {
+                    task_id: s.task.id.clone(),
+                    title: s.task.title.clone(),
+                    due_on: due,
+                    kind: kind.to_owned(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Remembers that a notice was shown (never shown again).
+    pub fn mark_notified(&mut self, notice: &Notice) -> Result<()> {
+        let at = self.now();
+        self.store
+            .write(|tx| tx.insert_notification(&notice.task_id, notice.due_on, &notice.kind, &at))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slug;
+
+    #[test]
+    fn task_ids_from_titles() {
+        assert_eq!(
+            slug("Review logs for suspicious activity"),
+            "review-logs-for-suspicious-activity"
+        );
+        assert_eq!(
+            slug("  Rotate *all* credentials!! "),
+            "rotate-all-credentials"
+        );
+        assert_eq!(slug("日本"), "task");
+    }
+}
