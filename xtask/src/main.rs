@@ -101,6 +101,7 @@ fn test() -> Result<()> {
     let status = Command::new(cargo_bin())
         .args(["test", "--workspace"])
         .env("SIGNOFF_PYHANKO", &pyhanko)
+        .env("SIGNOFF_PYTHON", pyhanko.with_file_name("python"))
         .current_dir(workspace_root())
         .status()
         .context("running cargo test")?;

@@ -153,14 +153,18 @@ pub fn tauri_driver() -> Result<std::path::PathBuf> {
     Ok(bin)
 }
 
-/// pyHanko versions the signature tests were written against.
+/// pyHanko versions the signature tests were written against, and the
+/// independent iCalendar parser the schedule export is checked with.
 const PYHANKO: &[&str] = &[
     "pyhanko==0.38.0",
     "pyhanko-certvalidator==0.33.0",
     "pyhanko-cli==0.6.0",
+    "icalendar==7.3.2",
+    "python-dateutil==4.0.0",
 ];
 
-/// The pyhanko CLI in a virtualenv under target/tools (pip, pinned).
+/// The pyhanko CLI (and the Python tools above) in a virtualenv under
+/// target/tools (pip, pinned).
 pub fn pyhanko() -> Result<std::path::PathBuf> {
     let venv = workspace_root().join("target/tools/pyhanko-venv");
     let bin = venv.join("bin/pyhanko");

@@ -57,6 +57,9 @@ enum Command {
     /// Your signing identity: a key pair and certificate, the key encrypted with a passphrase.
     #[command(subcommand)]
     Identity(IdentityCmd),
+    /// The maintenance schedule: recurring tasks, due dates, history, calendar export.
+    #[command(subcommand)]
+    Schedule(ScheduleCmd),
     /// Sign off a run: check nothing blocks it, write the signed PDF report,
     /// then freeze the run (asks for the key's passphrase).
     Sign {
@@ -108,6 +111,83 @@ enum Command {
         /// PEM certificate(s) of signers you trust (e.g. the signer's cert.pem).
         #[arg(long, value_name = "CERT.pem")]
         trust: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ScheduleCmd {
+    /// List tasks: overdue first, then due, upcoming, paused.
+    List {
+        /// Include archived tasks.
+        #[arg(long)]
+        all: bool,
+        /// Compute standings as of this day (YYYY-MM-DD; default today).
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<NaiveDate>,
+    },
+    /// Show a task: guidance, occurrences of the past year and next ones, completions.
+    Show { task: String },
+    /// Add a recurring task.
+    Add {
+        #[arg(long)]
+        title: String,
+        /// weekly, monthly, quarterly, annually, or "every N days|weeks|months|years".
+        #[arg(long, value_name = "CADENCE")]
+        every: String,
+        /// The first due date (YYYY-MM-DD; default today).
+        #[arg(long, value_name = "DATE")]
+        start: Option<NaiveDate>,
+        /// Days after the due date before the task is overdue.
+        #[arg(long, value_name = "DAYS", default_value_t = 0)]
+        grace: u32,
+        #[arg(long, default_value = "")]
+        owner: String,
+        /// Markdown shown with the task.
+        #[arg(long, default_value = "")]
+        guidance: String,
+        /// Schedule the next occurrence from each completion instead of from the start date.
+        #[arg(long)]
+        from_completion: bool,
+        /// The task id (default: made from the title).
+        #[arg(long)]
+        id: Option<String>,
+    },
+    /// Mark the task's open occurrence done, with a note and evidence files.
+    Done {
+        task: String,
+        #[arg(long, value_name = "TEXT", default_value = "")]
+        note: String,
+        #[arg(long = "evidence", value_name = "FILE", num_args = 1..)]
+        evidence: Vec<PathBuf>,
+        /// The day it was done (YYYY-MM-DD; default today).
+        #[arg(long, value_name = "DATE")]
+        on: Option<NaiveDate>,
+        /// List the evidence in reports by name and hash only.
+        #[arg(long)]
+        sensitive: bool,
+    },
+    /// Due and overdue tasks, for scripts and cron: exits 1 if any is overdue.
+    Due {
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<NaiveDate>,
+    },
+    /// Pause a task: occurrences while paused are skipped, not missed.
+    Pause { task: String },
+    /// Resume a paused task.
+    Resume { task: String },
+    /// Archive a task (kept with its history, no longer scheduled).
+    Archive { task: String },
+    /// Every occurrence between two dates: done on time, late, missed, due, upcoming.
+    Calendar {
+        #[arg(long, value_name = "DATE")]
+        from: Option<NaiveDate>,
+        #[arg(long, value_name = "DATE")]
+        to: Option<NaiveDate>,
+    },
+    /// Export the schedule as an iCalendar file (re-importing updates, never duplicates).
+    Ics {
+        #[arg(short, long, value_name = "FILE.ics")]
+        output: PathBuf,
     },
 }
 
@@ -261,6 +341,104 @@ impl std::str::FromStr for RunId {
                 format!("'{s}' is not a run id (run ids are numbers, see `signoff run list`)")
             })
     }
+}
+
+fn schedule(ws: &mut Workspace, actor: &Actor, cmd: &ScheduleCmd, out: &Out) -> Result<ExitCode> {
+    use signoff_core::schedule::{CompleteOptions, NewTask, Standing, TaskState};
+    match cmd {
+        ScheduleCmd::List { all, as_of } => out.tasks(&ws.list_tasks(actor, *all, *as_of)?)?,
+        ScheduleCmd::Show { task } => out.task(&ws.show_task(actor, task)?)?,
+        ScheduleCmd::Add {
+            title,
+            every,
+            start,
+            grace,
+            owner,
+            guidance,
+            from_completion,
+            id,
+        } => {
+            let new = NewTask {
+                id: id.clone(),
+                title: title.clone(),
+                guidance: guidance.clone(),
+                cadence: every.clone(),
+                start_on: *start,
+                grace_days: *grace,
+                owner: owner.clone(),
+                from_completion: *from_completion,
+            };
+            let s = ws.add_task(actor, &new)?;
+            out.task_changed(&s, "added")?;
+        }
+        ScheduleCmd::Done {
+            task,
+            note,
+            evidence,
+            on,
+            sensitive,
+        } => {
+            let show = std::io::stderr().is_terminal() && !out.json;
+            let mut bar: Option<(String, output::Progress)> = None;
+            let opts = CompleteOptions {
+                note: note.clone(),
+                on: *on,
+                files: evidence.clone(),
+                sensitive: *sensitive,
+            };
+            let done = ws.complete_task(actor, task, &opts, &mut |name, d, t| {
+                if bar.as_ref().is_none_or(|(n, _)| n != name) {
+                    if let Some((_, mut old)) = bar.take() {
+                        old.finish();
+                    }
+                    bar = Some((name.to_owned(), output::Progress::new(name, show)));
+                }
+                if let Some((_, b)) = bar.as_mut() {
+                    b.update(d, t);
+                }
+            });
+            if let Some((_, mut b)) = bar.take() {
+                b.finish();
+            }
+            let done = done?;
+            let detail = ws.show_task(actor, task)?;
+            out.completed(&done, &detail.status)?;
+        }
+        ScheduleCmd::Due { as_of } => {
+            let due = ws.due_tasks(actor, *as_of)?;
+            out.due(&due)?;
+            if due.iter().any(|s| s.standing == Standing::Overdue) {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        ScheduleCmd::Pause { task } => out.task_changed(
+            &ws.set_task_state(actor, task, TaskState::Paused)?,
+            "paused",
+        )?,
+        ScheduleCmd::Resume { task } => out.task_changed(
+            &ws.set_task_state(actor, task, TaskState::Active)?,
+            "resumed",
+        )?,
+        ScheduleCmd::Archive { task } => out.task_changed(
+            &ws.set_task_state(actor, task, TaskState::Archived)?,
+            "archived",
+        )?,
+        ScheduleCmd::Calendar { from, to } => {
+            let today = ws.today();
+            let from = from.unwrap_or(today - chrono::Days::new(365));
+            let to = to.unwrap_or(today + chrono::Days::new(92));
+            out.calendar(&ws.calendar(actor, from, to)?)?;
+        }
+        ScheduleCmd::Ics { output } => {
+            let text = ws.schedule_ics(actor)?;
+            signoff_report::flow::save_file(output, text.as_bytes())?;
+            out.message(
+                &format!("wrote the schedule to {}", output.display()),
+                &serde_json::json!({ "output": output, "bytes": text.len() }),
+            )?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn main() -> ExitCode {
@@ -491,6 +669,7 @@ fn execute(cli: &Cli, out: &Out) -> Result<ExitCode> {
             out.report_written(&written?, output)
         }
         Command::Countersign { .. } => unreachable!("handled before opening the workspace"),
+        Command::Schedule(cmd) => return schedule(&mut ws, &actor()?, cmd, out),
         Command::Identity(cmd) => {
             let store = identities();
             match cmd {

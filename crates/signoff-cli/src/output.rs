@@ -328,6 +328,172 @@ impl Out {
         })
     }
 
+    pub fn tasks(&self, list: &[signoff_core::schedule::TaskStatus]) -> Result<()> {
+        self.emit(list, || {
+            if list.is_empty() {
+                return "No tasks. Add one with: signoff schedule add --title \"…\" --every monthly".into();
+            }
+            let mut s = format!(
+                "{:<9} {:<10} {:>5}  {:<28} {:<16} TITLE\n",
+                "STANDING", "NEXT DUE", "LATE", "ID", "CADENCE"
+            );
+            for t in list {
+                s += &format!(
+                    "{:<9} {:<10} {:>5}  {:<28} {:<16} {}\n",
+                    standing(t.standing),
+                    t.next_due.map(|d| d.to_string()).unwrap_or_default(),
+                    if t.days_late > 0 { format!("{}d", t.days_late) } else { String::new() },
+                    t.task.id,
+                    t.task.cadence,
+                    t.task.title
+                );
+            }
+            s
+        })
+    }
+
+    pub fn due(&self, list: &[signoff_core::schedule::TaskStatus]) -> Result<()> {
+        self.emit(list, || {
+            if list.is_empty() {
+                return "Nothing is due.".into();
+            }
+            let mut s = String::new();
+            for t in list {
+                s += &format!(
+                    "{:<8} {}  due {}{}  ({})\n",
+                    standing(t.standing),
+                    t.task.title,
+                    t.next_due.map(|d| d.to_string()).unwrap_or_default(),
+                    if t.days_late > 0 {
+                        format!(", {} days ago", t.days_late)
+                    } else {
+                        String::new()
+                    },
+                    t.task.id
+                );
+            }
+            s
+        })
+    }
+
+    pub fn task(&self, d: &signoff_core::schedule::TaskDetail) -> Result<()> {
+        self.emit(d, || {
+            let t = &d.status.task;
+            let mut s = format!(
+                "{} ({})\n{} from {}, grace {} days{}{}\nstanding: {}{}\n",
+                t.title,
+                t.id,
+                t.cadence,
+                t.start_on,
+                t.grace_days,
+                if t.owner.is_empty() {
+                    String::new()
+                } else {
+                    format!(", owner {}", t.owner)
+                },
+                match t.anchor {
+                    signoff_core::schedule::Anchor::Completion =>
+                        ", next date from each completion",
+                    signoff_core::schedule::Anchor::Schedule => "",
+                },
+                standing(d.status.standing),
+                d.status
+                    .next_due
+                    .map(|n| format!(", next due {n}"))
+                    .unwrap_or_default()
+            );
+            if !t.guidance.is_empty() {
+                s += &format!("\n{}\n", t.guidance.trim());
+            }
+            s += "\noccurrences (past year and next):\n";
+            for o in &d.occurrences {
+                s += &format!(
+                    "  {}  {:<8}{}\n",
+                    o.due_on,
+                    format!("{:?}", o.state).to_lowercase(),
+                    o.done_on.map(|x| format!("  done {x}")).unwrap_or_default()
+                );
+            }
+            if !d.completions.is_empty() {
+                s += "\ncompletions:\n";
+                for c in &d.completions {
+                    s += &format!(
+                        "  {} (due {}) by {}{}{}\n",
+                        c.done_on,
+                        c.due_on,
+                        c.done_by,
+                        if c.late { ", late" } else { "" },
+                        if c.note.is_empty() {
+                            String::new()
+                        } else {
+                            format!(": {}", c.note)
+                        }
+                    );
+                    for f in &c.files {
+                        s += &format!("      {} {} {}\n", f.name, f.size, f.sha256);
+                    }
+                }
+            }
+            s
+        })
+    }
+
+    pub fn task_changed(&self, t: &signoff_core::schedule::TaskStatus, what: &str) -> Result<()> {
+        self.emit(t, || {
+            format!(
+                "{what} task {} ({}, {}){}",
+                t.task.id,
+                t.task.title,
+                t.task.cadence,
+                t.next_due
+                    .map(|d| format!("; next due {d}"))
+                    .unwrap_or_default()
+            )
+        })
+    }
+
+    pub fn completed(
+        &self,
+        c: &signoff_core::schedule::Completion,
+        now: &signoff_core::schedule::TaskStatus,
+    ) -> Result<()> {
+        self.emit(&serde_json::json!({ "completion": c, "task": now }), || {
+            format!(
+                "done: {} (due {}) on {}{}{}; next due {}",
+                now.task.title,
+                c.due_on,
+                c.done_on,
+                if c.late { ", late" } else { "" },
+                if c.files.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} file(s) attached", c.files.len())
+                },
+                now.next_due
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| "-".into())
+            )
+        })
+    }
+
+    pub fn calendar(&self, list: &[signoff_core::schedule::CalendarEntry]) -> Result<()> {
+        self.emit(list, || {
+            let mut s = String::new();
+            for e in list {
+                s += &format!(
+                    "{}  {:<8} {}{}\n",
+                    e.due_on,
+                    format!("{:?}", e.state).to_lowercase(),
+                    e.title,
+                    e.done_on
+                        .map(|d| format!(" (done {d})"))
+                        .unwrap_or_default()
+                );
+            }
+            s
+        })
+    }
+
     pub fn report_written(
         &self,
         w: &signoff_report::Written,
@@ -486,5 +652,16 @@ impl Progress {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
+    }
+}
+
+fn standing(s: signoff_core::schedule::Standing) -> &'static str {
+    use signoff_core::schedule::Standing;
+    match s {
+        Standing::Overdue => "OVERDUE",
+        Standing::Due => "due",
+        Standing::Upcoming => "upcoming",
+        Standing::Paused => "paused",
+        Standing::Archived => "archived",
     }
 }

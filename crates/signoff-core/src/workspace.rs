@@ -83,7 +83,8 @@ impl Workspace {
         self.clock.now().format("%Y-%m-%d %H.%M.%S UTC").to_string()
     }
 
-    pub(crate) fn today(&self) -> chrono::NaiveDate {
+    /// Today's date (UTC), as every stored date is.
+    pub fn today(&self) -> chrono::NaiveDate {
         self.clock.now().date_naive()
     }
 }

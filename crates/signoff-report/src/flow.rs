@@ -200,12 +200,18 @@ pub fn countersign(
     }
     let reason = format!("{} countersignature: {}", how.role, how.statement);
     let out = sign_pdf(&bytes, signer, &SignOptions { reason, time })?;
+    save_file(dest, &out)?;
+    Ok(check.signatures.len() + 1)
+}
+
+/// Writes `bytes` to `dest` the same careful way as reports (temporary
+/// file beside it, fsync, rename): for exports such as the iCalendar file.
+pub fn save_file(dest: &Path, bytes: &[u8]) -> Result<()> {
     let pending = Pending::create(dest)?;
     let mut file = pending.file()?;
-    file.write_all(&out).map_err(|e| pending.io_error(e))?;
+    file.write_all(bytes).map_err(|e| pending.io_error(e))?;
     file.sync_all().map_err(|e| pending.io_error(e))?;
-    pending.commit()?;
-    Ok(check.signatures.len() + 1)
+    pending.commit()
 }
 
 /// `2026-11-28 20:41:07 UTC` from a stored RFC 3339 time.
