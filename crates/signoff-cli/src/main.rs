@@ -239,6 +239,15 @@ enum RunCmd {
         /// The environment, e.g. production.
         #[arg(long = "env", value_name = "ENV", default_value = "")]
         environment: String,
+        /// Release gate: block the sign-off while a maintenance task is overdue.
+        #[arg(long)]
+        require_maintenance: bool,
+    },
+    /// Turn a run's maintenance release gate on or off.
+    Gate {
+        run: RunId,
+        #[arg(value_name = "on|off")]
+        state: String,
     },
     /// List runs, newest first.
     List,
@@ -528,7 +537,31 @@ fn execute(cli: &Cli, out: &Out) -> Result<ExitCode> {
                 template,
                 target,
                 environment,
-            } => out.run_created(&ws.new_run(&actor()?, template, target, environment)?),
+                require_maintenance,
+            } => {
+                let actor = actor()?;
+                let mut run = ws.new_run(&actor, template, target, environment)?;
+                if *require_maintenance && !run.require_maintenance {
+                    run = ws.set_maintenance_gate(&actor, run.id, true)?;
+                }
+                out.run_created(&run)
+            }
+            RunCmd::Gate { run, state } => {
+                let on = match state.as_str() {
+                    "on" => true,
+                    "off" => false,
+                    other => bail!("'{other}': say on or off"),
+                };
+                let r = ws.set_maintenance_gate(&actor()?, run.0, on)?;
+                out.message(
+                    &format!(
+                        "run {}: the maintenance release gate is {}",
+                        r.id,
+                        if r.require_maintenance { "on" } else { "off" }
+                    ),
+                    &serde_json::to_value(&r)?,
+                )
+            }
             RunCmd::List => out.runs(&ws.list_runs()?),
             RunCmd::Show { run } => out.run(&ws.show_run(run.0)?),
             RunCmd::Set {

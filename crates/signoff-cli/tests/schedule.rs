@@ -276,3 +276,65 @@ print(json.dumps(out))
     };
     assert_eq!(uids(&first), uids(&second));
 }
+
+#[test]
+fn the_release_gate_blocks_a_signoff_while_a_task_is_overdue() {
+    let sb = Sandbox::new();
+    let run = sb.predeploy_run();
+    sb.ok(&["run", "gate", &run, "on"]);
+    sb.ok(&[
+        "schedule",
+        "add",
+        "--title",
+        "Rotate deploy keys",
+        "--every",
+        "monthly",
+        "--start",
+        "2026-01-01",
+        "--id",
+        "rotate-deploy-keys",
+    ]);
+    let blockers = sb.json(&["run", "show", &run])["blockers"].clone();
+    let gate = blockers
+        .as_array()
+        .expect("blockers")
+        .iter()
+        .find(|b| b["itemId"] == "maintenance/rotate-deploy-keys")
+        .unwrap_or_else(|| panic!("the overdue task is a blocker: {blockers}"));
+    assert!(
+        gate["problem"]
+            .as_str()
+            .expect("problem")
+            .contains("overdue since"),
+        "{gate}"
+    );
+    // Done: the gate opens.
+    sb.ok(&[
+        "schedule",
+        "done",
+        "rotate-deploy-keys",
+        "--note",
+        "rotated",
+    ]);
+    let blockers = sb.json(&["run", "show", &run])["blockers"].clone();
+    assert!(
+        !blockers
+            .to_string()
+            .contains("maintenance/rotate-deploy-keys"),
+        "{blockers}"
+    );
+    // Without the gate, overdue maintenance does not block.
+    sb.ok(&[
+        "schedule",
+        "add",
+        "--title",
+        "Old task",
+        "--every",
+        "weekly",
+        "--start",
+        "2026-01-05",
+    ]);
+    sb.ok(&["run", "gate", &run, "off"]);
+    let blockers = sb.json(&["run", "show", &run])["blockers"].clone();
+    assert!(!blockers.to_string().contains("maintenance/"), "{blockers}");
+}

@@ -131,6 +131,8 @@ pub struct RunSummary {
     pub revision: u32,
     /// The signed run this one continues, if it is a reopened revision.
     pub revision_of: Option<i64>,
+    /// Release gate: no maintenance task may be overdue at sign-off.
+    pub require_maintenance: bool,
     pub counts: Counts,
 }
 

@@ -100,13 +100,48 @@ impl Workspace {
                 }
             })
             .collect();
-        let blockers = crate::signoff::blockers(&items, self.today());
+        let mut blockers = crate::signoff::blockers(&items, self.today());
+        if summary.require_maintenance {
+            for t in self.overdue_tasks()? {
+                blockers.push(crate::signoff::Blocker {
+                    item_id: format!("maintenance/{}", t.task.id),
+                    title: format!("Maintenance: {}", t.task.title),
+                    problem: format!(
+                        "overdue since {} ({} days); the release gate requires no overdue maintenance",
+                        t.next_due.map(|d| d.to_string()).unwrap_or_default(),
+                        t.days_late
+                    ),
+                });
+            }
+        }
         Ok(RunDetail {
             summary,
             template,
             items,
             blockers,
         })
+    }
+
+    /// Turns the run's maintenance release gate on or off.
+    pub fn set_maintenance_gate(
+        &mut self,
+        actor: &Actor,
+        run: i64,
+        on: bool,
+    ) -> Result<RunSummary> {
+        let at = self.now();
+        self.store.write(|tx| {
+            require_open(tx, run)?;
+            tx.set_require_maintenance(run, on)?;
+            tx.log(
+                &at,
+                actor,
+                "run.gate",
+                &format!("run/{run}"),
+                json!({ "requireMaintenance": on }),
+            )
+        })?;
+        self.store.run_summary(run)
     }
 
     /// Sets an item's status, note and N/A reason. An N/A needs a reason; a

@@ -575,8 +575,8 @@ impl Tx<'_> {
     ) -> Result<i64> {
         self.tx.execute(
             "INSERT INTO runs (target, environment, template_id, template_version, template_name, \
-             template_hash, template_body, created_at, created_by) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+             template_hash, template_body, created_at, created_by, require_maintenance) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 target,
                 env,
@@ -586,7 +586,8 @@ impl Tx<'_> {
                 t.content_hash(),
                 to_json(t)?,
                 at,
-                by.as_str()
+                by.as_str(),
+                i64::from(t.require_maintenance)
             ],
         )?;
         let run = self.tx.last_insert_rowid();
@@ -613,6 +614,15 @@ impl Tx<'_> {
             [prefix],
             |r| r.get(0),
         )?)
+    }
+
+    /// Turns the maintenance release gate of an open run on or off.
+    pub fn set_require_maintenance(&self, run: i64, on: bool) -> Result<()> {
+        self.tx.execute(
+            "UPDATE runs SET require_maintenance = ?2 WHERE id = ?1",
+            params![run, i64::from(on)],
+        )?;
+        Ok(())
     }
 
     /// Freezes an open run; returns false if it was already signed.
@@ -649,9 +659,11 @@ impl Tx<'_> {
     pub fn copy_run_as_revision(&self, old: i64, at: &str, by: &Actor) -> Result<i64> {
         self.tx.execute(
             "INSERT INTO runs (target, environment, template_id, template_version, template_name, \
-             template_hash, template_body, state, created_at, created_by, revision, revision_of) \
+             template_hash, template_body, state, created_at, created_by, revision, revision_of, \
+             require_maintenance) \
              SELECT target, environment, template_id, template_version, template_name, \
-             template_hash, template_body, 'open', ?2, ?3, revision + 1, id FROM runs WHERE id = ?1",
+             template_hash, template_body, 'open', ?2, ?3, revision + 1, id, require_maintenance \
+             FROM runs WHERE id = ?1",
             params![old, at, by.as_str()],
         )?;
         let new = self.tx.last_insert_rowid();
@@ -777,7 +789,7 @@ pub struct BlobRow {
 }
 
 const RUN_COLUMNS: &str = "id, target, environment, template_id, template_version, template_name, \
-     template_hash, state, created_at, created_by, revision, revision_of";
+     template_hash, state, created_at, created_by, revision, revision_of, require_maintenance";
 
 fn run_from_row(r: &Row<'_>) -> rusqlite::Result<RunSummary> {
     let state: String = r.get(7)?;
@@ -798,6 +810,7 @@ fn run_from_row(r: &Row<'_>) -> rusqlite::Result<RunSummary> {
         created_by: r.get(9)?,
         revision: r.get(10)?,
         revision_of: r.get(11)?,
+        require_maintenance: r.get::<_, i64>(12)? == 1,
         counts: Counts::default(),
     })
 }

@@ -196,6 +196,7 @@ pub fn from_markdown(text: &str, origin: &str) -> Result<Template> {
         name,
         description: String::new(),
         source: format!("{origin} (Markdown)"),
+        require_maintenance: false,
         sections,
     };
     template.validate().map_err(err)?;

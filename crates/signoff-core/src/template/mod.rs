@@ -38,6 +38,11 @@ pub struct Template {
     /// Where the content came from (a document and section, or a file name).
     #[serde(default)]
     pub source: String,
+    /// Release gate: sign-off is blocked while a maintenance task is
+    /// overdue. Left out of the serialised form when false, so templates
+    /// written before it keep their content hash.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub require_maintenance: bool,
     #[serde(rename = "section", alias = "sections")]
     pub sections: Vec<Section>,
 }

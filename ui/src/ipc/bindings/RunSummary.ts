@@ -13,4 +13,8 @@ revision: number,
 /**
  * The signed run this one continues, if it is a reopened revision.
  */
-revisionOf: number | null, counts: Counts, };
+revisionOf: number | null, 
+/**
+ * Release gate: no maintenance task may be overdue at sign-off.
+ */
+requireMaintenance: boolean, counts: Counts, };

@@ -21,4 +21,10 @@ version: number, name: string, description: string,
 /**
  * Where the content came from (a document and section, or a file name).
  */
-source: string, section: Array<Section>, };
+source: string, 
+/**
+ * Release gate: sign-off is blocked while a maintenance task is
+ * overdue. Left out of the serialised form when false, so templates
+ * written before it keep their content hash.
+ */
+require_maintenance?: boolean, section: Array<Section>, };

@@ -61,6 +61,11 @@ CREATE TABLE task_notifications (
     PRIMARY KEY (task_id, due_on, kind)
 ) STRICT;
 
+-- Release gate: a run that requires it cannot be signed while a task is
+-- overdue (set from its template, or on the run).
+ALTER TABLE runs ADD COLUMN require_maintenance INTEGER NOT NULL DEFAULT 0
+    CHECK (require_maintenance IN (0, 1));
+
 CREATE TABLE settings (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
