@@ -189,6 +189,26 @@ enum ScheduleCmd {
         #[arg(short, long, value_name = "FILE.ics")]
         output: PathBuf,
     },
+    /// A signed PDF maintenance log of a period: every occurrence, who did it,
+    /// when, notes and evidence (embedded and hashed). Checked by `signoff verify`.
+    Report {
+        #[arg(long, value_name = "DATE")]
+        from: NaiveDate,
+        #[arg(long, value_name = "DATE")]
+        to: NaiveDate,
+        #[arg(short, long, value_name = "FILE.pdf")]
+        output: PathBuf,
+        #[arg(
+            long = "as",
+            value_name = "preparer|approver",
+            default_value = "preparer"
+        )]
+        role: String,
+        #[arg(long, value_name = "TEXT")]
+        statement: Option<String>,
+        #[arg(long, value_name = "a4|letter", default_value = "a4")]
+        paper: signoff_report::Paper,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -352,7 +372,13 @@ impl std::str::FromStr for RunId {
     }
 }
 
-fn schedule(ws: &mut Workspace, actor: &Actor, cmd: &ScheduleCmd, out: &Out) -> Result<ExitCode> {
+fn schedule(
+    ws: &mut Workspace,
+    actor: &Actor,
+    cmd: &ScheduleCmd,
+    out: &Out,
+    identities: &signoff_signature::IdentityStore,
+) -> Result<ExitCode> {
     use signoff_core::schedule::{CompleteOptions, NewTask, Standing, TaskState};
     match cmd {
         ScheduleCmd::List { all, as_of } => out.tasks(&ws.list_tasks(actor, *all, *as_of)?)?,
@@ -437,6 +463,32 @@ fn schedule(ws: &mut Workspace, actor: &Actor, cmd: &ScheduleCmd, out: &Out) -> 
             let from = from.unwrap_or(today - chrono::Days::new(365));
             let to = to.unwrap_or(today + chrono::Days::new(92));
             out.calendar(&ws.calendar(actor, from, to)?)?;
+        }
+        ScheduleCmd::Report {
+            from,
+            to,
+            output,
+            role,
+            statement,
+            paper,
+        } => {
+            let how = signoff_report::SignAs::for_log(role, statement.as_deref())?;
+            let signer = identities.unlock(&identity::passphrase()?)?;
+            let show = std::io::stderr().is_terminal() && !out.json;
+            let mut bar = output::Progress::new("embedding evidence", show);
+            let written = signoff_report::sign_maintenance_log(
+                ws,
+                actor,
+                *from,
+                *to,
+                &signer,
+                &how,
+                *paper,
+                output,
+                &mut |d, t| bar.update(d, t),
+            );
+            bar.finish();
+            out.report_written(&written?, output)?;
         }
         ScheduleCmd::Ics { output } => {
             let text = ws.schedule_ics(actor)?;
@@ -702,7 +754,7 @@ fn execute(cli: &Cli, out: &Out) -> Result<ExitCode> {
             out.report_written(&written?, output)
         }
         Command::Countersign { .. } => unreachable!("handled before opening the workspace"),
-        Command::Schedule(cmd) => return schedule(&mut ws, &actor()?, cmd, out),
+        Command::Schedule(cmd) => return schedule(&mut ws, &actor()?, cmd, out, &identities()),
         Command::Identity(cmd) => {
             let store = identities();
             match cmd {

@@ -338,3 +338,171 @@ fn the_release_gate_blocks_a_signoff_while_a_task_is_overdue() {
     let blockers = sb.json(&["run", "show", &run])["blockers"].clone();
     assert!(!blockers.to_string().contains("maintenance/"), "{blockers}");
 }
+
+#[test]
+fn the_signed_maintenance_log_passes_pyhanko_pdfsig_qpdf_and_verify() {
+    let sb = Sandbox::new();
+    let pass = "maintenance passphrase";
+    let with_pass = |args: &[&str]| {
+        let out = sb
+            .cmd(args)
+            .env("SIGNOFF_PASSPHRASE", pass)
+            .output()
+            .expect("spawn");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    with_pass(&[
+        "identity",
+        "create",
+        "--name",
+        "Zoë Ångström",
+        "--email",
+        "zoe@example.org",
+    ]);
+    sb.ok(&[
+        "schedule",
+        "add",
+        "--title",
+        "Check TLS certificate expiry",
+        "--every",
+        "every 2 weeks",
+        "--start",
+        "2026-09-07",
+        "--grace",
+        "2",
+        "--id",
+        "tls",
+    ]);
+    let proof = sb.path("certs.txt");
+    std::fs::write(&proof, "all certificates valid for 60+ days\n").expect("write");
+    let secret = sb.path("server-key-fingerprints.txt");
+    std::fs::write(&secret, "do not publish\n").expect("write");
+    sb.ok(&[
+        "schedule",
+        "done",
+        "tls",
+        "--on",
+        "2026-11-20",
+        "--note",
+        "Checked with openssl s_client",
+        "--evidence",
+        proof.to_str().expect("p"),
+    ]);
+    sb.ok(&[
+        "schedule",
+        "done",
+        "update-dependencies",
+        "--note",
+        "pip-audit: no known vulnerabilities",
+        "--evidence",
+        secret.to_str().expect("p"),
+        "--sensitive",
+    ]);
+    let pdf = sb.path("maintenance.pdf");
+    with_pass(&[
+        "schedule",
+        "report",
+        "--from",
+        "2026-09-01",
+        "--to",
+        "2026-12-31",
+        "-o",
+        pdf.to_str().expect("p"),
+    ]);
+    let cert = sb.data.join("identity/cert.pem");
+    let p = pdf.to_str().expect("p");
+
+    let py = Command::new(std::env::var("SIGNOFF_PYHANKO").unwrap_or_else(|_| "pyhanko".into()))
+        .args([
+            "sign",
+            "validate",
+            "--pretty-print",
+            "--no-revocation-check",
+            "--trust-replace",
+            "--trust",
+        ])
+        .arg(&cert)
+        .arg(&pdf)
+        .output()
+        .expect("pyhanko");
+    let py_text = String::from_utf8_lossy(&py.stdout);
+    assert!(
+        py.status.success() && py_text.contains("The signature is judged VALID."),
+        "{py_text}"
+    );
+    let sig = Command::new("pdfsig").arg(&pdf).output().expect("pdfsig");
+    assert!(String::from_utf8_lossy(&sig.stdout).contains("Signature is Valid."));
+    assert!(
+        Command::new("qpdf")
+            .args(["--check", p])
+            .status()
+            .expect("qpdf")
+            .success()
+    );
+    let verify = Command::new(common::BIN)
+        .args(["verify", p, "--trust", cert.to_str().expect("p")])
+        .output()
+        .expect("verify");
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
+
+    let txt = Command::new("pdftotext")
+        .args([p, "-"])
+        .output()
+        .expect("pdftotext");
+    let flat = String::from_utf8_lossy(&txt.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for want in [
+        "SECURITY MAINTENANCE LOG",
+        "Check TLS certificate expiry",
+        "Checked with openssl s_client",
+        "Done late, done 2026-11-20",
+        "Missed",
+        "Signed by Zoë Ångström",
+        "pip-audit: no known vulnerabilities",
+        "sensitive: listed by hash, not embedded",
+    ] {
+        assert!(flat.contains(want), "'{want}' missing from the log text");
+    }
+    let dir = sb.path("detached");
+    std::fs::create_dir(&dir).expect("mkdir");
+    assert!(
+        Command::new("pdfdetach")
+            .args(["-saveall", "-o", dir.to_str().expect("p"), p])
+            .status()
+            .expect("pdfdetach")
+            .success()
+    );
+    let sums = Command::new("sha256sum")
+        .args(["-c", "SHA256SUMS"])
+        .current_dir(&dir)
+        .output()
+        .expect("sha256sum");
+    assert!(
+        sums.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sums.stdout)
+    );
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("ls")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().any(|n| n.ends_with("-certs.txt")), "{names:?}");
+    assert!(
+        !names.iter().any(|n| n.contains("fingerprints")),
+        "sensitive file embedded: {names:?}"
+    );
+    // The signing is in the activity log.
+    let doctor = sb.run(&["doctor"]);
+    assert!(doctor.status.success());
+}

@@ -12,7 +12,7 @@ use signoff_core::model::EvidenceKind;
 use signoff_core::template::hex;
 use signoff_signature::verify::{PdfVerification, PdfVerifyError, verify_pdf};
 
-use crate::{MANIFEST_NAME, REPORT_SCHEMA, ReportManifest, SUMS_NAME};
+use crate::{Content, MANIFEST_NAME, REPORT_SCHEMA, ReportManifest, SUMS_NAME};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -120,20 +120,24 @@ pub fn check_report(pdf: &[u8], trusted: &[Vec<u8>]) -> Result<ReportCheck, PdfV
                 None
             }
             Ok(m) => {
-                let digest = m.run.digest();
-                out.checks.push(if digest == m.run_digest {
+                let (what, digest, stated) = match &m.content {
+                    Content::Run { run_digest, run } => ("run", run.digest(), run_digest),
+                    Content::Maintenance { log_digest, log } => {
+                        ("maintenance log", log.digest(), log_digest)
+                    }
+                };
+                out.checks.push(if &digest == stated {
                     check(
                         "manifest",
                         true,
-                        format!("the run's digest {digest} matches its content"),
+                        format!("the {what}'s digest {digest} matches its content"),
                     )
                 } else {
                     check(
                         "manifest",
                         false,
                         format!(
-                            "the run recorded in manifest.json hashes to {digest}, not to the digest it states ({})",
-                            m.run_digest
+                            "the {what} recorded in manifest.json hashes to {digest}, not to the digest it states ({stated})"
                         ),
                     )
                 });
@@ -190,8 +194,16 @@ pub fn check_report(pdf: &[u8], trusted: &[Vec<u8>]) -> Result<ReportCheck, PdfV
 
     if let Some(m) = &manifest {
         out.report_id = Some(m.report_id.clone());
-        out.target = Some(m.run.run.target.clone());
-        out.environment = Some(m.run.run.environment.clone());
+        match &m.content {
+            Content::Run { run, .. } => {
+                out.target = Some(run.run.target.clone());
+                out.environment = Some(run.run.environment.clone());
+            }
+            Content::Maintenance { log, .. } => {
+                out.target = Some(format!("Maintenance log {} to {}", log.from, log.to));
+                out.environment = Some(String::new());
+            }
+        }
         out.checks.push(evidence_check(m, &files));
         out.checks.push(activity_check(m));
     }
@@ -199,32 +211,59 @@ pub fn check_report(pdf: &[u8], trusted: &[Vec<u8>]) -> Result<ReportCheck, PdfV
     Ok(out)
 }
 
-/// Every non-sensitive file of the run is embedded with its hash; no
+/// Every non-sensitive evidence file is embedded with its hash; no
 /// sensitive file is.
 fn evidence_check(m: &ReportManifest, files: &BTreeMap<String, Vec<u8>>) -> Check {
-    let mut problems = Vec::new();
-    let mut count_files = 0;
-    for item in &m.run.items {
-        for ev in item
-            .evidence
-            .iter()
-            .filter(|e| e.kind == EvidenceKind::File)
-        {
-            let name = crate::embedded_name(ev);
-            match (ev.sensitive, files.get(&name)) {
-                (true, Some(_)) => problems.push(format!("sensitive {name} is embedded")),
-                (true, None) => {}
-                (false, None) => problems.push(format!(
-                    "evidence '{}' of item '{}' is not embedded",
-                    ev.name, item.id
-                )),
-                (false, Some(b)) => {
-                    count_files += 1;
-                    if hex(&Sha256::digest(b)) != ev.sha256 {
-                        problems.push(format!(
-                            "embedded {name} does not match the SHA-256 the run recorded"
+    // (name in the PDF, SHA-256 recorded, sensitive, what it is for)
+    let mut expected: Vec<(String, String, bool, String)> = Vec::new();
+    match &m.content {
+        Content::Run { run, .. } => {
+            for item in &run.items {
+                for ev in item
+                    .evidence
+                    .iter()
+                    .filter(|e| e.kind == EvidenceKind::File)
+                {
+                    expected.push((
+                        crate::embedded_name(ev),
+                        ev.sha256.clone(),
+                        ev.sensitive,
+                        format!("evidence '{}' of item '{}'", ev.name, item.id),
+                    ));
+                }
+            }
+        }
+        Content::Maintenance { log, .. } => {
+            for t in &log.tasks {
+                for c in &t.completions {
+                    for f in &c.files {
+                        expected.push((
+                            crate::completion_file_name(f),
+                            f.sha256.clone(),
+                            f.sensitive,
+                            format!(
+                                "file '{}' of task '{}' done {}",
+                                f.name, t.task.id, c.done_on
+                            ),
                         ));
                     }
+                }
+            }
+        }
+    }
+    let mut problems = Vec::new();
+    let mut count_files = 0;
+    for (name, sha256, sensitive, what) in expected {
+        match (sensitive, files.get(&name)) {
+            (true, Some(_)) => problems.push(format!("sensitive {name} is embedded")),
+            (true, None) => {}
+            (false, None) => problems.push(format!("{what} is not embedded")),
+            (false, Some(b)) => {
+                count_files += 1;
+                if hex(&Sha256::digest(b)) != sha256 {
+                    problems.push(format!(
+                        "embedded {name} does not match the SHA-256 recorded for it"
+                    ));
                 }
             }
         }
@@ -234,7 +273,7 @@ fn evidence_check(m: &ReportManifest, files: &BTreeMap<String, Vec<u8>>) -> Chec
             "evidence",
             true,
             format!(
-                "{} embedded, each matching the run's record",
+                "{} embedded, each matching its recorded SHA-256",
                 count(count_files, "evidence file")
             ),
         )
@@ -246,7 +285,10 @@ fn evidence_check(m: &ReportManifest, files: &BTreeMap<String, Vec<u8>>) -> Chec
 /// The run's activity entries: each recomputes to its hash, in order,
 /// consecutive entries linked, none after the log's stated head.
 fn activity_check(m: &ReportManifest) -> Check {
-    let a = &m.run.activity;
+    let a = match &m.content {
+        Content::Run { run, .. } => &run.activity,
+        Content::Maintenance { log, .. } => &log.activity,
+    };
     let mut problems = Vec::new();
     let mut last: Option<&signoff_core::model::ActivityEntry> = None;
     for e in &a.entries {

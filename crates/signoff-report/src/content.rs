@@ -2,18 +2,18 @@
 //! summary with a chart, every item with its evidence (pictures inline),
 //! then the appendices (activity log, evidence hashes, how to verify).
 
-use signoff_core::manifest::Manifest;
+use signoff_core::manifest::{Manifest, ManifestActivity};
 use signoff_core::model::{Evidence, EvidenceKind, RunItem, Status};
 
 use crate::layout::{
     ACCENT, FAIL, Face, INK, ImageSlot, Layout, MUTED, NA, PANEL, PASS, PENDING, RULE, Rgb8, WAIVED,
 };
-use crate::{ReportSpec, human_size, is_inline_image};
+use crate::{ReportSpec, SignerBlock, human_size, is_inline_image};
 
 /// The visual PDF (printpdf's bytes) and where the pictures go.
 pub(crate) fn render(
     spec: &ReportSpec<'_>,
-    image_dims: &mut dyn FnMut(&Evidence) -> Option<(u32, u32)>,
+    image_dims: &mut dyn FnMut(&str) -> Option<(u32, u32)>,
 ) -> (Vec<u8>, Vec<ImageSlot>, Vec<String>) {
     let m = spec.manifest;
     let title = format!(
@@ -29,11 +29,15 @@ pub(crate) fn render(
     l.new_page();
     items(&mut l, m, image_dims, &mut images);
     l.new_page();
-    activity_appendix(&mut l, m);
+    activity_appendix(
+        &mut l,
+        &m.activity,
+        "Every change to this run (and to the revisions it continues), in order, from the workspace's hash-chained log.",
+    );
     l.new_page();
     hashes_appendix(&mut l, m);
     l.new_page();
-    verify_appendix(&mut l, spec);
+    verify_appendix(&mut l, spec.signer.as_ref());
 
     let header_left = format!("Signoff report {}", spec.report_id);
     let header_right = if m.run.environment.is_empty() {
@@ -46,7 +50,7 @@ pub(crate) fn render(
 }
 
 /// `2026-11-28 20:22:35 UTC` from a stored RFC 3339 time (as is otherwise).
-fn when(stamp: &str) -> String {
+pub(crate) fn when(stamp: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(stamp)
         .map(|t| {
             t.with_timezone(&chrono::Utc)
@@ -57,7 +61,7 @@ fn when(stamp: &str) -> String {
 }
 
 /// An activity entry's JSON details as `key: value · key: value`.
-fn details_text(details: &str) -> String {
+pub(crate) fn details_text(details: &str) -> String {
     match serde_json::from_str::<serde_json::Value>(details) {
         Ok(serde_json::Value::Object(map)) => map
             .iter()
@@ -82,7 +86,7 @@ fn outcome(item: &RunItem) -> (&'static str, &'static str, Rgb8) {
     }
 }
 
-fn heading(l: &mut Layout, text: &str) {
+pub(crate) fn heading(l: &mut Layout, text: &str) {
     l.ensure(60.0);
     l.gap(6.0);
     let x = l.margin;
@@ -90,7 +94,7 @@ fn heading(l: &mut Layout, text: &str) {
     l.gap(4.0);
 }
 
-fn subheading(l: &mut Layout, text: &str) {
+pub(crate) fn subheading(l: &mut Layout, text: &str) {
     l.ensure(40.0);
     l.gap(8.0);
     let x = l.margin;
@@ -204,15 +208,15 @@ fn cover(l: &mut Layout, spec: &ReportSpec<'_>) {
         l.gap(3.0);
     }
     l.gap(16.0);
-    signature_block(l, spec);
+    signature_block(l, spec.signer.as_ref());
 }
 
-fn signature_block(l: &mut Layout, spec: &ReportSpec<'_>) {
+pub(crate) fn signature_block(l: &mut Layout, signer: Option<&SignerBlock>) {
     let x = l.margin;
     let w = l.content_width();
     l.ensure(150.0);
     let top = l.y;
-    match &spec.signer {
+    match signer {
         Some(s) => {
             l.gap(12.0);
             l.paragraph(
@@ -413,7 +417,7 @@ fn summary(l: &mut Layout, m: &Manifest) {
 fn items(
     l: &mut Layout,
     m: &Manifest,
-    image_dims: &mut dyn FnMut(&Evidence) -> Option<(u32, u32)>,
+    image_dims: &mut dyn FnMut(&str) -> Option<(u32, u32)>,
     images: &mut Vec<String>,
 ) {
     heading(l, "Checklist items");
@@ -477,7 +481,7 @@ fn evidence(
     w: f32,
     lw: f32,
     ev: &Evidence,
-    image_dims: &mut dyn FnMut(&Evidence) -> Option<(u32, u32)>,
+    image_dims: &mut dyn FnMut(&str) -> Option<(u32, u32)>,
     images: &mut Vec<String>,
 ) {
     l.gap(3.0);
@@ -522,7 +526,7 @@ fn evidence(
         &format!("{} by {}", when(&ev.added_at), ev.added_by),
     );
     if is_inline_image(ev)
-        && let Some((pw, ph)) = image_dims(ev)
+        && let Some((pw, ph)) = image_dims(&ev.sha256)
     {
         images.push(ev.sha256.clone());
         let idx = images.len() - 1;
@@ -530,7 +534,7 @@ fn evidence(
     }
 }
 
-fn activity_appendix(l: &mut Layout, m: &Manifest) {
+pub(crate) fn activity_appendix(l: &mut Layout, activity: &ManifestActivity, intro: &str) {
     heading(l, "Appendix A \u{2014} Activity log");
     let x = l.margin;
     let w = l.content_width();
@@ -541,14 +545,13 @@ fn activity_appendix(l: &mut Layout, m: &Manifest) {
         9.0,
         MUTED,
         &format!(
-            "Every change to this run, in order, from the workspace's hash-chained log. \
-             Each entry's hash covers its content and the previous entry's hash. The log's \
-             head when this report was made: entry #{} {}.",
-            m.activity.head_seq, m.activity.head_hash
+            "{intro} Each entry's hash covers its content and the previous entry's hash. The \
+             log's head when this report was made: entry #{} {}.",
+            activity.head_seq, activity.head_hash
         ),
     );
     l.gap(6.0);
-    for e in &m.activity.entries {
+    for e in &activity.entries {
         l.ensure(30.0);
         let line = format!(
             "#{} \u{00b7} {} \u{00b7} {} \u{00b7} {}",
@@ -610,7 +613,7 @@ fn hashes_appendix(l: &mut Layout, m: &Manifest) {
     }
 }
 
-fn verify_appendix(l: &mut Layout, spec: &ReportSpec<'_>) {
+pub(crate) fn verify_appendix(l: &mut Layout, signer: Option<&SignerBlock>) {
     heading(l, "Appendix C \u{2014} How to verify this report");
     let x = l.margin;
     let w = l.content_width();
@@ -632,9 +635,10 @@ fn verify_appendix(l: &mut Layout, spec: &ReportSpec<'_>) {
             "mkdir files && pdfdetach -saveall -o files report.pdf && cd files && sha256sum -c SHA256SUMS",
         ),
         (
-            "5. The run itself: manifest.json (embedded) holds every result, note, waiver, \
-             evidence hash and activity entry, machine-readable; its `runDigest` is the run \
-             digest on the cover.",
+            "5. The content itself: manifest.json (embedded) holds everything this report \
+             shows (results, notes, waivers or completions, evidence hashes, activity \
+             entries), machine-readable; its digest (`runDigest` or `logDigest`) is the one \
+             on the cover.",
             "pdfdetach -save 1 -o manifest.json report.pdf   # see pdfdetach -list",
         ),
     ];
@@ -672,7 +676,7 @@ fn verify_appendix(l: &mut Layout, spec: &ReportSpec<'_>) {
          countersignature) is listed by every tool above; anything else added after a \
          signature makes the verification fail.",
     );
-    if let Some(s) = &spec.signer {
+    if let Some(s) = signer {
         l.gap(6.0);
         l.field(x, 118.0, "Signer fingerprint", Face::Mono, &s.fingerprint);
     }

@@ -8,13 +8,16 @@ use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use signoff_core::model::{Actor, SignoffRecord};
 use signoff_core::{Error as CoreError, Workspace};
 use signoff_signature::Signer;
 use signoff_signature::pdf::{PdfSignError, SignOptions, sign_pdf};
 
-use crate::{AssembleError, Paper, ReportSpec, SignerBlock, Sources, Written, write_report};
+use crate::{
+    AssembleError, LogSpec, Paper, ReportSpec, SignerBlock, Sources, Written, write_log,
+    write_report,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -65,6 +68,19 @@ pub struct SignAs {
 
 impl SignAs {
     pub fn new(role: &str, statement: Option<&str>) -> Result<SignAs> {
+        Self::with_default(role, statement, None)
+    }
+
+    /// For a maintenance log: the default statement speaks of the log.
+    pub fn for_log(role: &str, statement: Option<&str>) -> Result<SignAs> {
+        Self::with_default(
+            role,
+            statement,
+            Some("I confirm this log records the maintenance work of the period as it was done."),
+        )
+    }
+
+    fn with_default(role: &str, statement: Option<&str>, default: Option<&str>) -> Result<SignAs> {
         let role = role.trim().to_ascii_lowercase();
         if role != "preparer" && role != "approver" {
             return Err(ReportError::Invalid(format!(
@@ -73,6 +89,7 @@ impl SignAs {
         }
         let statement = match statement.map(str::trim) {
             Some(s) if !s.is_empty() => s.to_owned(),
+            _ if default.is_some() => default.unwrap_or_default().to_owned(),
             _ if role == "approver" => {
                 "I approve this release: every item above is resolved as recorded.".to_owned()
             }
@@ -125,7 +142,9 @@ pub fn sign_run(
         signer: Some(block),
     };
     let pending = Pending::create(dest)?;
-    let written = pending.write_report(ws, &spec, Some(signer), progress)?;
+    let written = pending.write_document(ws, Some(signer), progress, |src, out| {
+        write_report(&spec, src, out)
+    })?;
     let record = SignoffRecord {
         role: how.role.clone(),
         signer_name: signer.info.name.clone(),
@@ -139,6 +158,48 @@ pub fn sign_run(
     };
     ws.record_signoff(actor, run, &manifest, &record)?;
     pending.commit()?;
+    Ok(written)
+}
+
+/// Signs the maintenance log of `from..=to` into `dest`, and records the
+/// signature in the activity log.
+#[allow(clippy::too_many_arguments)]
+pub fn sign_maintenance_log(
+    ws: &mut Workspace,
+    actor: &Actor,
+    from: NaiveDate,
+    to: NaiveDate,
+    signer: &Signer,
+    how: &SignAs,
+    paper: Paper,
+    dest: &Path,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Written> {
+    let log = ws.maintenance_log(actor, from, to)?;
+    let digest = log.digest();
+    let report_id = format!("ML-{from}-{to}-{}", digest[..12].to_ascii_uppercase());
+    let signed_at = display_time(&ws.now());
+    let spec = LogSpec {
+        log: &log,
+        report_id: report_id.clone(),
+        paper,
+        generated_at: signed_at.clone(),
+        signer: Some(SignerBlock {
+            name: signer.info.name.clone(),
+            email: signer.info.email.clone(),
+            organisation: signer.info.organisation.clone(),
+            role: how.role.clone(),
+            signed_at,
+            fingerprint: signer.info.fingerprint_sha256.clone(),
+            statement: how.statement.clone(),
+        }),
+    };
+    let pending = Pending::create(dest)?;
+    let written = pending.write_document(ws, Some(signer), progress, |src, out| {
+        write_log(&spec, src, out)
+    })?;
+    pending.commit()?;
+    ws.log_maintenance_signed(actor, &report_id, &digest, &signer.info.fingerprint_sha256)?;
     Ok(written)
 }
 
@@ -159,7 +220,8 @@ pub fn export_draft(
         signer: None,
     };
     let pending = Pending::create(dest)?;
-    let written = pending.write_report(ws, &spec, None, progress)?;
+    let written =
+        pending.write_document(ws, None, progress, |src, out| write_report(&spec, src, out))?;
     pending.commit()?;
     Ok(written)
 }
@@ -270,18 +332,18 @@ impl Pending {
         File::create(&self.temp).map_err(|e| self.io_error(e))
     }
 
-    /// Writes the report into the temporary file and flushes it to disk.
-    fn write_report(
+    /// Writes a document into the temporary file and flushes it to disk;
+    /// `write` gets the sources (evidence in `ws`'s vault) and the output.
+    fn write_document(
         &self,
         ws: &Workspace,
-        spec: &ReportSpec<'_>,
         signer: Option<&Signer>,
         progress: &mut dyn FnMut(u64, u64),
+        write: impl FnOnce(Sources<'_>, &mut dyn Write) -> Result<Written, AssembleError>,
     ) -> Result<Written> {
         let evidence_path = |h: &str| ws.evidence_path(h);
         let mut w = BufWriter::with_capacity(1 << 20, self.file()?);
-        let written = write_report(
-            spec,
+        let written = write(
             Sources {
                 evidence_path: &evidence_path,
                 signer,

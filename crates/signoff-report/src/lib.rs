@@ -22,6 +22,7 @@ pub mod check;
 mod content;
 pub mod flow;
 mod layout;
+mod maintenance;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -29,11 +30,12 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use signoff_core::manifest::Manifest;
 use signoff_core::model::{Evidence, EvidenceKind};
+use signoff_core::schedule::{CompletionFile, MaintenanceLog};
 use signoff_signature::Signer;
 
 pub use assemble::AssembleError;
 pub use check::{Check, ReportCheck, check_report};
-pub use flow::{ReportError, SignAs, countersign, export_draft, sign_run};
+pub use flow::{ReportError, SignAs, countersign, export_draft, sign_maintenance_log, sign_run};
 pub use layout::Paper;
 
 /// Identifies `manifest.json`'s format; bump when its meaning changes.
@@ -69,8 +71,18 @@ pub struct ReportSpec<'a> {
     pub signer: Option<SignerBlock>,
 }
 
-/// `manifest.json` as embedded: the report's own facts around the run's
-/// manifest, whose digest the sign-off attests to.
+/// A signed maintenance log: every occurrence of the period.
+#[derive(Debug)]
+pub struct LogSpec<'a> {
+    pub log: &'a MaintenanceLog,
+    pub report_id: String,
+    pub paper: Paper,
+    pub generated_at: String,
+    pub signer: Option<SignerBlock>,
+}
+
+/// `manifest.json` as embedded: the report's own facts around what it
+/// reports on (a run, or a maintenance log), whose digest it states.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReportManifest {
@@ -80,11 +92,25 @@ pub struct ReportManifest {
     pub kind: String,
     pub generated_at: String,
     pub signer: Option<SignerBlock>,
-    /// SHA-256 of the canonical JSON of `run`.
-    pub run_digest: String,
-    /// Embedded evidence: file name in the PDF -> SHA-256.
+    /// Embedded evidence files: name in the PDF, SHA-256, what they prove.
     pub embedded: Vec<EmbeddedEntry>,
-    pub run: Manifest,
+    #[serde(flatten)]
+    pub content: Content,
+}
+
+/// What a report is about; `document` says which.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "document", rename_all = "camelCase")]
+pub enum Content {
+    /// A checklist run; `runDigest` is SHA-256 of the canonical `run`.
+    #[serde(rename_all = "camelCase")]
+    Run { run_digest: String, run: Manifest },
+    /// The maintenance schedule over a period; `logDigest` likewise.
+    #[serde(rename_all = "camelCase")]
+    Maintenance {
+        log_digest: String,
+        log: MaintenanceLog,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,8 +119,9 @@ pub struct EmbeddedEntry {
     pub name: String,
     pub sha256: String,
     pub size: u64,
-    pub evidence_id: i64,
-    pub item_id: String,
+    pub media_type: String,
+    /// What it is evidence for, e.g. "item debug-false".
+    pub about: String,
 }
 
 /// Where to find the bytes of stored evidence (the vault), and the signer.
@@ -125,16 +152,15 @@ pub struct Written {
     pub signed: bool,
 }
 
-/// Renders and writes the whole report to `out`.
+/// Renders and writes the whole report on a run to `out`.
 pub fn write_report(
     spec: &ReportSpec<'_>,
     sources: Sources<'_>,
     out: &mut dyn Write,
 ) -> Result<Written, AssembleError> {
     let m = spec.manifest;
-    let mut dims = |ev: &Evidence| image_dimensions(&(sources.evidence_path)(&ev.sha256));
+    let mut dims = |sha: &str| image_dimensions(&(sources.evidence_path)(sha));
     let (visual, slots, images) = content::render(spec, &mut dims);
-
     let mut embedded = Vec::new();
     for item in &m.items {
         for ev in &item.evidence {
@@ -143,58 +169,146 @@ pub fn write_report(
                     name: embedded_name(ev),
                     sha256: ev.sha256.clone(),
                     size: ev.size,
-                    evidence_id: ev.id,
-                    item_id: item.id.clone(),
+                    media_type: ev.media_type.clone(),
+                    about: format!("item {}", item.id),
                 });
             }
         }
     }
+    let doc = Document {
+        report_id: &spec.report_id,
+        generated_at: &spec.generated_at,
+        signer: spec.signer.as_ref(),
+        content: Content::Run {
+            run_digest: m.digest(),
+            run: m.clone(),
+        },
+        embedded,
+        visual,
+        slots,
+        images,
+        info: assemble::DocInfo {
+            title: format!(
+                "Security sign-off: {} ({})",
+                m.run.target, m.run.environment
+            ),
+            author: spec
+                .signer
+                .as_ref()
+                .map(|s| s.name.clone())
+                .unwrap_or_else(|| m.run.created_by.clone()),
+            subject: format!("{} {}", m.template.name, spec.report_id),
+            report_id: spec.report_id.clone(),
+            created: spec.generated_at.clone(),
+        },
+    };
+    write_document(doc, sources, out)
+}
+
+/// Renders and writes a maintenance log to `out`.
+pub fn write_log(
+    spec: &LogSpec<'_>,
+    sources: Sources<'_>,
+    out: &mut dyn Write,
+) -> Result<Written, AssembleError> {
+    let log = spec.log;
+    let mut dims = |sha: &str| image_dimensions(&(sources.evidence_path)(sha));
+    let (visual, slots, images) = maintenance::render(spec, &mut dims);
+    let mut embedded = Vec::new();
+    for t in &log.tasks {
+        for c in &t.completions {
+            for f in c.files.iter().filter(|f| !f.sensitive) {
+                embedded.push(EmbeddedEntry {
+                    name: completion_file_name(f),
+                    sha256: f.sha256.clone(),
+                    size: f.size,
+                    media_type: f.media_type.clone(),
+                    about: format!("task {}, done {}", t.task.id, c.done_on),
+                });
+            }
+        }
+    }
+    let doc = Document {
+        report_id: &spec.report_id,
+        generated_at: &spec.generated_at,
+        signer: spec.signer.as_ref(),
+        content: Content::Maintenance {
+            log_digest: log.digest(),
+            log: log.clone(),
+        },
+        embedded,
+        visual,
+        slots,
+        images,
+        info: assemble::DocInfo {
+            title: format!("Security maintenance log {} to {}", log.from, log.to),
+            author: spec
+                .signer
+                .as_ref()
+                .map(|s| s.name.clone())
+                .unwrap_or_default(),
+            subject: format!("Maintenance log {}", spec.report_id),
+            report_id: spec.report_id.clone(),
+            created: spec.generated_at.clone(),
+        },
+    };
+    write_document(doc, sources, out)
+}
+
+/// A document ready to assemble: its pages, pictures and files.
+struct Document<'a> {
+    report_id: &'a str,
+    generated_at: &'a str,
+    signer: Option<&'a SignerBlock>,
+    content: Content,
+    embedded: Vec<EmbeddedEntry>,
+    visual: Vec<u8>,
+    slots: Vec<layout::ImageSlot>,
+    /// SHA-256 of each picture, by slot index.
+    images: Vec<String>,
+    info: assemble::DocInfo,
+}
+
+fn write_document(
+    doc: Document<'_>,
+    sources: Sources<'_>,
+    out: &mut dyn Write,
+) -> Result<Written, AssembleError> {
     let report_manifest = ReportManifest {
         schema: REPORT_SCHEMA.to_owned(),
-        report_id: spec.report_id.clone(),
-        kind: if spec.signer.is_some() {
+        report_id: doc.report_id.to_owned(),
+        kind: if doc.signer.is_some() {
             "signed"
         } else {
             "draft"
         }
         .to_owned(),
-        generated_at: spec.generated_at.clone(),
-        signer: spec.signer.clone(),
-        run_digest: m.digest(),
-        embedded: embedded.clone(),
-        run: m.clone(),
+        generated_at: doc.generated_at.to_owned(),
+        signer: doc.signer.cloned(),
+        embedded: doc.embedded.clone(),
+        content: doc.content,
     };
     let manifest_json = serde_json::to_vec_pretty(&report_manifest).unwrap_or_default();
     let mut sums = String::new();
-    for e in &embedded {
+    for e in &doc.embedded {
         sums.push_str(&format!("{}  {}\n", e.sha256, e.name));
     }
     sums.push_str(&format!(
         "{}  {MANIFEST_NAME}\n",
         signoff_core::template::hex(&<sha2::Sha256 as sha2::Digest>::digest(&manifest_json))
     ));
-
-    let info = assemble::DocInfo {
-        title: format!(
-            "Security sign-off: {} ({})",
-            m.run.target, m.run.environment
-        ),
-        author: spec
-            .signer
-            .as_ref()
-            .map(|s| s.name.clone())
-            .unwrap_or_else(|| m.run.created_by.clone()),
-        subject: format!("{} {}", m.template.name, spec.report_id),
-        report_id: spec.report_id.clone(),
-        created: spec.generated_at.clone(),
-    };
-    let image_paths: Vec<PathBuf> = images.iter().map(|h| (sources.evidence_path)(h)).collect();
-    let mut files: Vec<assemble::Attachment> = embedded
+    let image_paths: Vec<PathBuf> = doc
+        .images
+        .iter()
+        .map(|h| (sources.evidence_path)(h))
+        .collect();
+    let mut files: Vec<assemble::Attachment> = doc
+        .embedded
         .iter()
         .map(|e| assemble::Attachment {
             name: e.name.clone(),
-            description: format!("Evidence for item '{}'", e.item_id),
-            media_type: media_type_of(m, e.evidence_id),
+            description: format!("Evidence for {}", e.about),
+            media_type: e.media_type.clone(),
             sha256: e.sha256.clone(),
             size: e.size,
             source: assemble::Source::File((sources.evidence_path)(&e.sha256)),
@@ -202,7 +316,7 @@ pub fn write_report(
         .collect();
     files.push(assemble::Attachment::bytes(
         MANIFEST_NAME,
-        "The whole run, machine-readable (schema signoff.report/1)",
+        "Everything in this report, machine-readable (schema signoff.report/1)",
         "application/json",
         manifest_json,
     ));
@@ -212,41 +326,36 @@ pub fn write_report(
         "text/plain",
         sums.into_bytes(),
     ));
-    let reason = spec
-        .signer
-        .as_ref()
-        .map(|s| format!("{} sign-off of {}", s.role, spec.report_id));
-    let sign = match (sources.signer, reason) {
-        (Some(signer), Some(reason)) => Some((signer, reason)),
+    let sign = match (sources.signer, doc.signer) {
+        (Some(signer), Some(block)) => Some((
+            signer,
+            format!("{} sign-off of {}", block.role, doc.report_id),
+        )),
         _ => None,
     };
     let stats = assemble::assemble(
-        &visual,
-        &slots,
+        &doc.visual,
+        &doc.slots,
         &image_paths,
         &files,
-        &info,
+        &doc.info,
         sign,
         sources.progress,
         out,
     )?;
     Ok(Written {
-        report_id: spec.report_id.clone(),
+        report_id: doc.report_id.to_owned(),
         pages: stats.pages,
         bytes: stats.bytes,
         embedded_files: files.len(),
-        images: slots.len(),
+        images: doc.slots.len(),
         signed: stats.signed,
     })
 }
 
-fn media_type_of(m: &Manifest, evidence_id: i64) -> String {
-    m.items
-        .iter()
-        .flat_map(|i| &i.evidence)
-        .find(|e| e.id == evidence_id)
-        .map(|e| e.media_type.clone())
-        .unwrap_or_else(|| "application/octet-stream".to_owned())
+/// The name a completion's file has inside a maintenance log.
+pub fn completion_file_name(f: &CompletionFile) -> String {
+    format!("C{}-{}", f.id, safe_name(&f.name))
 }
 
 /// The evidence shown as a picture in the report: PNG or JPEG files that
@@ -271,8 +380,12 @@ fn image_dimensions(path: &std::path::Path) -> Option<(u32, u32)> {
 /// every file system and for `SHA256SUMS` (no separators, control
 /// characters or leading dots and dashes).
 pub fn embedded_name(ev: &Evidence) -> String {
-    let mut safe: String = ev
-        .name
+    format!("E{}-{}", ev.id, safe_name(&ev.name))
+}
+
+/// A file name safe everywhere, at most 120 characters.
+fn safe_name(name: &str) -> String {
+    let mut safe: String = name
         .chars()
         .map(|c| match c {
             '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
@@ -288,7 +401,7 @@ pub fn embedded_name(ev: &Evidence) -> String {
     if truncated.is_empty() {
         truncated = "file".to_owned();
     }
-    format!("E{}-{truncated}", ev.id)
+    truncated
 }
 
 /// "1.2 MiB" style sizes.

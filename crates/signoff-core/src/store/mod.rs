@@ -448,6 +448,11 @@ impl Store {
         self.activity_where("1 = 1", [])
     }
 
+    /// Activity entries about the maintenance schedule (its tasks).
+    pub fn schedule_activity(&self) -> Result<Vec<ActivityEntry>> {
+        self.activity_where("subject = 'schedule' OR subject LIKE 'task/%'", [])
+    }
+
     /// Activity entries whose subject is this run or one of its items.
     pub fn run_activity(&self, run: i64) -> Result<Vec<ActivityEntry>> {
         let prefix = format!("run/{run}");
