@@ -2,6 +2,8 @@
 // in the app, a wrong passphrase, the signed report saved through the save
 // dialog), then the Verify screen on the report, on a trusted certificate
 // and on a tampered copy. The report is also checked by `signoff verify`.
+// Timeouts are generous: key derivation (PBKDF2, 600,000 rounds) and a
+// debug build's report writer are slow on a loaded 2-core machine.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -59,7 +61,7 @@ describe('Review & sign, and Verify', () => {
     await set('again', PASSPHRASE);
     await screenshot(browser, 'review-create-identity-light');
     await (await form.$('button[type=submit]')).click();
-    await (await browser.$('[data-testid=identity]')).waitForExist({ timeout: 15000 });
+    await (await browser.$('[data-testid=identity]')).waitForExist({ timeout: 60000 });
     const fp = await (await browser.$('[data-testid=fingerprint]')).getText();
     const shown = JSON.parse(execFileSync(CLI, ['--data-dir', box.data, '--json', 'identity', 'show'], { encoding: 'utf8' }));
     assert.equal(fp, shown.fingerprintSha256, 'the app shows the certificate fingerprint');
@@ -72,14 +74,14 @@ describe('Review & sign, and Verify', () => {
     await pass.setValue('not the passphrase');
     box.pick(report);
     await (await browser.$('[data-testid=sign]')).click();
-    await waitText(browser, '.toasts', 'passphrase', 15000);
+    await waitText(browser, '.toasts', 'passphrase', 60000);
     assert.equal(box.cli('run', 'show', '1').state, 'open', 'nothing was signed');
 
     await pass.setValue(PASSPHRASE);
     await screenshot(browser, 'review-ready-light');
     assert.deepEqual(await axe(browser), [], 'Review & sign (ready)');
     await (await browser.$('[data-testid=sign]')).click();
-    await waitText(browser, '[data-testid=report-written]', 'signed report.pdf', 20000);
+    await waitText(browser, '[data-testid=report-written]', 'signed report.pdf', 90000);
     await (await browser.$('[data-testid=signed-state]')).waitForExist({ timeout: 5000 });
     await screenshot(browser, 'review-signed-light');
     assert.equal(box.cli('run', 'show', '1').state, 'signed');
@@ -95,7 +97,7 @@ describe('Review & sign, and Verify', () => {
     box.pick(report);
     await (await browser.$('[data-testid=open-report]')).click();
     const verdict = await browser.$('[data-testid=verdict]');
-    await verdict.waitForExist({ timeout: 10000 });
+    await verdict.waitForExist({ timeout: 60000 });
     assert.equal(await verdict.getAttribute('data-ok'), 'true');
     await waitText(browser, '[data-testid=signature]', 'Zoë Ångström');
     box.pick(join(box.data, 'identity/cert.pem'));
@@ -113,7 +115,7 @@ describe('Review & sign, and Verify', () => {
     box.pick(tampered);
     await (await browser.$('[data-testid=open-report]')).click();
     await browser.waitUntil(async () => (await (await browser.$('[data-testid=verdict]')).getAttribute('data-ok')) === 'false', {
-      timeout: 10000,
+      timeout: 60000,
       timeoutMsg: 'the tampered report was not flagged',
     });
     await waitText(browser, '[data-testid=signature]', 'Fail');
