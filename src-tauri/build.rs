@@ -33,6 +33,15 @@ const COMMANDS: &[&str] = &[
     "open_report",
     "verify_report",
     "verify_report_trusting",
+    "list_tasks",
+    "show_task",
+    "add_task",
+    "set_task_state",
+    "calendar",
+    "pick_completion_files",
+    "complete_task",
+    "export_ics",
+    "sign_maintenance_log",
 ];
 
 fn main() {

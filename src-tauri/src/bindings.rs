@@ -25,6 +25,11 @@ fn export_all(dir: &Path) {
     crate::ipc::ReportWritten::export_all(&cfg).expect("ReportWritten");
     crate::ipc::ReportProgress::export_all(&cfg).expect("ReportProgress");
     crate::ipc::ReportVerification::export_all(&cfg).expect("ReportVerification");
+    signoff_core::schedule::TaskStatus::export_all(&cfg).expect("TaskStatus");
+    signoff_core::schedule::TaskDetail::export_all(&cfg).expect("TaskDetail");
+    signoff_core::schedule::CalendarEntry::export_all(&cfg).expect("CalendarEntry");
+    signoff_core::schedule::NewTask::export_all(&cfg).expect("NewTask");
+    signoff_core::schedule::Completion::export_all(&cfg).expect("Completion");
 }
 
 fn committed() -> PathBuf {

@@ -8,6 +8,7 @@
 mod commands;
 pub mod ipc;
 mod report;
+mod schedule;
 mod state;
 
 #[cfg(test)]
@@ -38,12 +39,15 @@ fn software_rendering(window: &tauri::WebviewWindow) {
 pub fn run() {
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
+        // Used from Rust only (reminders); no permission is granted to the webview.
+        .plugin(tauri_plugin_notification::init())
         .setup(|app| {
             app.manage(AppState::open());
             #[cfg(target_os = "linux")]
             if let Some(window) = app.get_webview_window("main") {
                 software_rendering(&window);
             }
+            schedule::reminders(app.handle().clone());
             Ok(())
         })
         .on_window_event(|window, event| match event {
@@ -117,5 +121,14 @@ fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
         report::open_report,
         report::verify_report,
         report::verify_report_trusting,
+        schedule::list_tasks,
+        schedule::show_task,
+        schedule::add_task,
+        schedule::set_task_state,
+        schedule::calendar,
+        schedule::pick_completion_files,
+        schedule::complete_task,
+        schedule::export_ics,
+        schedule::sign_maintenance_log,
     ]
 }

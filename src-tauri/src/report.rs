@@ -188,7 +188,7 @@ fn suggested_name(summary: &RunSummary, draft: bool) -> String {
     )
 }
 
-fn written(state: &AppState, w: Written, path: PathBuf) -> ReportWritten {
+pub(crate) fn written(state: &AppState, w: Written, path: PathBuf) -> ReportWritten {
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -4,8 +4,10 @@ import * as ipc from './ipc';
 import type { AppStatus } from './ipc';
 import { Home } from './screens/Home';
 import { ImportChecklist } from './screens/ImportChecklist';
+import { Maintenance } from './screens/Maintenance';
 import { NewRun } from './screens/NewRun';
 import { ReviewSign } from './screens/ReviewSign';
+import { TaskPage } from './screens/TaskPage';
 import { Verify } from './screens/Verify';
 import { Walkthrough } from './screens/Walkthrough';
 import { flushAll, saveState, toasts } from './store';
@@ -16,7 +18,9 @@ export type Route =
   | { name: 'import' }
   | { name: 'run'; id: number; item?: string }
   | { name: 'review'; id: number }
-  | { name: 'verify' };
+  | { name: 'verify' }
+  | { name: 'maintenance' }
+  | { name: 'task'; id: string };
 
 export type Nav = (r: Route) => void;
 
@@ -80,6 +84,14 @@ export function App() {
           {route.name === 'new-run' && <span>New run</span>}
           {route.name === 'import' && <span>Import checklist</span>}
           {route.name === 'verify' && <span>Verify a report</span>}
+          {route.name === 'maintenance' && <span>Maintenance</span>}
+          {route.name === 'task' && (
+            <>
+              <a href="#" onClick={(e) => { e.preventDefault(); go({ name: 'maintenance' }); }}>Maintenance</a>
+              <span aria-hidden="true"> / </span>
+              <span>{route.id}</span>
+            </>
+          )}
           {route.name === 'run' && (
             <>
               <a href="#" onClick={(e) => { e.preventDefault(); go({ name: 'home' }); }}>Runs</a>
@@ -97,7 +109,10 @@ export function App() {
             </>
           )}
         </nav>
-        <button class="btn subtle nav-verify" onClick={() => go({ name: 'verify' })} data-testid="nav-verify">
+        <button class="btn subtle nav-maintenance" onClick={() => go({ name: 'maintenance' })} data-testid="nav-maintenance">
+          Maintenance
+        </button>
+        <button class="btn subtle" onClick={() => go({ name: 'verify' })} data-testid="nav-verify">
           Verify a report
         </button>
         <SaveIndicator />
@@ -112,6 +127,8 @@ export function App() {
         )}
         {route.name === 'review' && <ReviewSign key={route.id} runId={route.id} go={go} version={version} />}
         {route.name === 'verify' && <Verify />}
+        {route.name === 'maintenance' && <Maintenance go={go} version={version} />}
+        {route.name === 'task' && <TaskPage key={route.id} id={route.id} go={go} version={version} />}
       </main>
       <Toasts />
     </div>

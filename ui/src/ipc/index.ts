@@ -23,11 +23,19 @@ import type { ReportVerification } from './bindings/ReportVerification';
 import type { ReportWritten } from './bindings/ReportWritten';
 import type { SignerIdentity } from './bindings/SignerIdentity';
 import type { SignoffRecord } from './bindings/SignoffRecord';
+import type { CalendarEntry } from './bindings/CalendarEntry';
+import type { Completion } from './bindings/Completion';
+import type { NewTask } from './bindings/NewTask';
+import type { OccurrenceState } from './bindings/OccurrenceState';
+import type { TaskDetail } from './bindings/TaskDetail';
+import type { TaskState } from './bindings/TaskState';
+import type { TaskStatus } from './bindings/TaskStatus';
 
 export type {
   AppStatus, DoctorReport, DroppedFiles, Evidence, EvidenceProgress, Imported, ItemResult,
   RunDetail, RunSummary, Status, Template, TemplatePreview, TemplateSummary, Waiver,
   ReportProgress, ReportVerification, ReportWritten, SignerIdentity, SignoffRecord,
+  CalendarEntry, Completion, NewTask, OccurrenceState, TaskDetail, TaskState, TaskStatus,
 };
 export type { RunItem } from './bindings/RunItem';
 
@@ -135,6 +143,20 @@ export const onDragState = (f: (active: boolean) => void): Promise<UnlistenFn> =
   listen<boolean>('drag-state', (e) => f(e.payload));
 export const onProgress = (f: (p: EvidenceProgress) => void): Promise<UnlistenFn> =>
   listen<EvidenceProgress>('evidence-progress', (e) => f(e.payload));
+export const listTasks = (includeArchived = false) => call<TaskStatus[]>('list_tasks', { includeArchived });
+export const showTask = (id: string) => call<TaskDetail>('show_task', { id });
+export const addTask = (task: NewTask) => call<TaskStatus>('add_task', { task });
+export const setTaskState = (id: string, to: TaskState) => call<TaskStatus>('set_task_state', { id, to });
+export const calendar = (from: string, to: string) => call<CalendarEntry[]>('calendar', { from, to });
+/** The native dialog, in Rust: a token and the names, or null if cancelled. */
+export const pickCompletionFiles = () => call<DroppedFiles | null>('pick_completion_files');
+export const completeTask = (id: string, note: string, on: string | null, tokens: string[], sensitive: boolean) =>
+  call<Completion>('complete_task', { id, note, on, tokens, sensitive });
+export const exportIcs = () => call<string | null>('export_ics');
+export const signMaintenanceLog = (
+  from: string, to: string, role: Role, statement: string, passphrase: string, paperSize: Paper,
+) => call<ReportWritten | null>('sign_maintenance_log', { from, to, role, statement, passphrase, paperSize });
+
 export const onReportProgress = (f: (p: ReportProgress) => void): Promise<UnlistenFn> =>
   listen<ReportProgress>('report-progress', (e) => f(e.payload));
 export const onCloseRequested = (f: () => void): Promise<UnlistenFn> =>

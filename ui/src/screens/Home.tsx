@@ -2,13 +2,15 @@ import { useEffect, useState } from 'preact/hooks';
 
 import type { Nav } from '../app';
 import { ProgressBar } from '../components/Status';
-import { count, when } from '../format';
+import { count, isoDate, when } from '../format';
 import * as ipc from '../ipc';
-import type { RunSummary, TemplateSummary } from '../ipc';
+import type { RunSummary, TaskStatus, TemplateSummary } from '../ipc';
+import { dueText } from './Maintenance';
 
 export function Home({ go, version }: { go: Nav; version: number }) {
   const [runs, setRuns] = useState<RunSummary[] | null>(null);
   const [templates, setTemplates] = useState<TemplateSummary[]>([]);
+  const [tasks, setTasks] = useState<TaskStatus[]>([]);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
@@ -20,7 +22,13 @@ export function Home({ go, version }: { go: Nav; version: number }) {
       },
       (e) => setError(e.message),
     );
+    ipc.listTasks().then(setTasks, () => setTasks([]));
   }, [version]);
+  const today = isoDate(new Date());
+  const weekAhead = isoDate(new Date(Date.now() + 7 * 86400000));
+  const thisWeek = tasks.filter(
+    (t) => t.standing === 'overdue' || t.standing === 'due' || (t.standing === 'upcoming' && t.nextDue !== null && t.nextDue <= weekAhead),
+  );
 
   const active = (runs ?? []).filter((r) => r.state === 'open' && r.counts.pending > 0);
   const finished = (runs ?? []).filter((r) => !(r.state === 'open' && r.counts.pending > 0)).slice(0, 8);
@@ -39,6 +47,30 @@ export function Home({ go, version }: { go: Nav; version: number }) {
         </div>
       </div>
       {error && <p class="error-text" role="alert">{error}</p>}
+
+      <section aria-labelledby="week-h" data-testid="due-this-week">
+        <h2 id="week-h">Maintenance this week</h2>
+        {thisWeek.length === 0 ? (
+          <p class="muted">Nothing due this week. <a href="#" onClick={(e) => { e.preventDefault(); go({ name: 'maintenance' }); }}>See the schedule</a></p>
+        ) : (
+          <ul class="task-list">
+            {thisWeek.map((t) => (
+              <li key={t.id}>
+                <button class={`task-row standing-${t.standing}`} onClick={() => go({ name: 'task', id: t.id })} data-task={t.id}>
+                  <span class="task-main">
+                    <span class="task-title">{t.title}</span>
+                    <span class="muted small">{t.cadence}</span>
+                  </span>
+                  <span class="task-due">
+                    <span class={`standing-badge ${t.standing}`}>{t.standing === 'overdue' ? '! ' : ''}{dueText(t, today)}</span>
+                    <span class="small muted">{t.nextDue}</span>
+                  </span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
 
       <section aria-labelledby="active-h">
         <h2 id="active-h">In progress</h2>

@@ -134,7 +134,16 @@ export function ReviewSign({ runId, go, version }: Props) {
             <ul class="blocker-list" data-testid="blockers">
               {run.blockers.map((b) => (
                 <li key={b.itemId}>
-                  <button class="linklike" onClick={() => go({ name: 'run', id: runId, item: b.itemId })}>{b.title}</button>
+                  <button
+                    class="linklike"
+                    onClick={() =>
+                      b.itemId.startsWith('maintenance/')
+                        ? go({ name: 'task', id: b.itemId.slice('maintenance/'.length) })
+                        : go({ name: 'run', id: runId, item: b.itemId })
+                    }
+                  >
+                    {b.title}
+                  </button>
                   <span class="muted"> — {b.problem}</span>
                 </li>
               ))}

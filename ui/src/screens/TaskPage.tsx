@@ -1,0 +1,198 @@
+import { useEffect, useState } from 'preact/hooks';
+
+import type { Nav } from '../app';
+import { Markdown } from '../components/Markdown';
+import { humanSize, isoDate, shortHash, when } from '../format';
+import * as ipc from '../ipc';
+import type { TaskDetail } from '../ipc';
+import { toast } from '../store';
+import { OCCURRENCE, dueText } from './Maintenance';
+
+type Picked = { token: string; names: string[] };
+
+/** One task: where it stands, "Mark done" with a note and evidence, its history. */
+export function TaskPage({ id, go, version }: { id: string; go: Nav; version: number }) {
+  const [detail, setDetail] = useState<TaskDetail | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const load = () =>
+    ipc.showTask(id).then(
+      (d) => {
+        setDetail(d);
+        setError(null);
+      },
+      (e: ipc.IpcFailure) => setError(e.code === 'not_found' ? `Task “${id}” does not exist.` : e.message),
+    );
+  useEffect(() => void load(), [id, version]);
+
+  if (error) {
+    return (
+      <div class="page narrow">
+        <p class="error-text" role="alert">{error}</p>
+        <button class="btn" onClick={() => go({ name: 'maintenance' })}>Back to maintenance</button>
+      </div>
+    );
+  }
+  if (!detail) return <div class="page"><p class="muted">Loading…</p></div>;
+  const t = detail.status;
+  const today = isoDate(new Date());
+
+  const setState = async (to: ipc.TaskState) => {
+    try {
+      await ipc.setTaskState(id, to);
+      await load();
+    } catch (e) {
+      toast((e as Error).message, 'error');
+    }
+  };
+
+  return (
+    <div class="page task-page" data-testid="task-page" data-task={id}>
+      <div class="page-head">
+        <div>
+          <h1>{t.title}</h1>
+          <p class="muted">
+            {t.cadence} from {t.startOn} · grace {t.graceDays} day{t.graceDays === 1 ? '' : 's'}
+            {t.owner && ` · owner ${t.owner}`}
+            {t.anchor === 'completion' && ' · next date counted from each completion'}
+          </p>
+        </div>
+        <div class="actions">
+          <button class="btn" onClick={() => go({ name: 'maintenance' })}>All tasks</button>
+        </div>
+      </div>
+
+      <div class={`verdict standing-card ${t.standing}`} data-testid="standing" data-standing={t.standing}>
+        <strong>{t.standing === 'overdue' ? '! Overdue' : t.standing === 'due' ? '● Due' : t.standing === 'upcoming' ? '○ Upcoming' : t.standing === 'paused' ? '– Paused' : 'Archived'}</strong>
+        {t.nextDue && t.standing !== 'paused' && t.standing !== 'archived' && (
+          <span> · next occurrence {t.nextDue} ({dueText(t, today)})</span>
+        )}
+      </div>
+
+      {t.state === 'active' && <MarkDone id={id} dueOn={t.nextDue} onDone={load} />}
+
+      {t.guidance && (
+        <section aria-labelledby="guid-h">
+          <h2 id="guid-h">How</h2>
+          <div class="guidance"><Markdown text={t.guidance} /></div>
+        </section>
+      )}
+
+      <section aria-labelledby="occ-h">
+        <h2 id="occ-h">Occurrences: the past year and the next ones</h2>
+        <ul class="occ-list" data-testid="occurrences">
+          {detail.occurrences.map((o) => (
+            <li key={o.dueOn} class={`occ-${o.state}`} data-due={o.dueOn} data-state={o.state}>
+              <span aria-hidden="true">{OCCURRENCE[o.state].icon}</span> {o.dueOn} · {OCCURRENCE[o.state].label}
+              {o.doneOn && ` · done ${o.doneOn}`}
+            </li>
+          ))}
+        </ul>
+      </section>
+
+      {detail.completions.length > 0 && (
+        <section aria-labelledby="done-h">
+          <h2 id="done-h">Completions</h2>
+          <ul class="signoff-list" data-testid="completions">
+            {[...detail.completions].reverse().map((c) => (
+              <li key={c.id}>
+                <strong>{c.doneOn}</strong> for the occurrence of {c.dueOn} · {c.doneBy}{c.late && ' · late'}
+                <div class="muted small">recorded {when(c.doneAt)}</div>
+                {c.note && <div class="note-text">{c.note}</div>}
+                {c.files.map((f) => (
+                  <div key={f.id} class="small">
+                    📎 {f.name} · {humanSize(f.size)} · SHA-256 <code title={f.sha256}>{shortHash(f.sha256)}</code>{f.sensitive && ' · sensitive'}
+                  </div>
+                ))}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+
+      <section aria-labelledby="manage-h">
+        <h2 id="manage-h">Manage</h2>
+        <div class="actions left">
+          {t.state === 'active' && <button class="btn" onClick={() => setState('paused')} data-testid="pause">Pause</button>}
+          {t.state === 'paused' && <button class="btn" onClick={() => setState('active')} data-testid="resume">Resume</button>}
+          {t.state !== 'archived' && <button class="btn subtle" onClick={() => setState('archived')}>Archive</button>}
+          <span class="small muted">Pausing skips occurrences until you resume; history is never rewritten.</span>
+        </div>
+      </section>
+    </div>
+  );
+}
+
+function MarkDone({ id, dueOn, onDone }: { id: string; dueOn: string | null; onDone: () => void }) {
+  const [note, setNote] = useState('');
+  const [on, setOn] = useState(isoDate(new Date()));
+  const [files, setFiles] = useState<Picked[]>([]);
+  const [sensitive, setSensitive] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [dragging, setDragging] = useState(false);
+
+  // Files dropped on the window while this form is shown are for it.
+  useEffect(() => {
+    const a = ipc.onDropped((d) => setFiles((f) => [...f, d]));
+    const b = ipc.onDragState(setDragging);
+    return () => {
+      void a.then((f) => f());
+      void b.then((f) => f());
+    };
+  }, []);
+
+  const pick = async () => {
+    try {
+      const p = await ipc.pickCompletionFiles();
+      if (p) setFiles((f) => [...f, p]);
+    } catch (e) {
+      toast((e as Error).message, 'error');
+    }
+  };
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    try {
+      const c = await ipc.completeTask(id, note, on || null, files.map((f) => f.token), sensitive);
+      toast(`Done for ${c.dueOn}${c.late ? ' (late)' : ''}${c.files.length ? `, ${c.files.length} file${c.files.length === 1 ? '' : 's'} attached` : ''}.`);
+      setNote('');
+      setFiles([]);
+      onDone();
+    } catch (err) {
+      toast((err as Error).message, 'error');
+    } finally {
+      setBusy(false);
+    }
+  };
+  const names = files.flatMap((f) => f.names);
+  return (
+    <form class={`form card mark-done ${dragging ? 'dragging' : ''}`} onSubmit={submit} data-testid="mark-done">
+      <h2 class="small-heading">Mark done{dueOn && ` · occurrence of ${dueOn}`}</h2>
+      <label class="field">
+        <span>Note</span>
+        <textarea rows={2} value={note} onInput={(e) => setNote((e.target as HTMLTextAreaElement).value)} placeholder="What you did and found" data-field="note" />
+      </label>
+      <div class="two-cols">
+        <label class="field">
+          <span>Done on</span>
+          <input type="date" value={on} max={isoDate(new Date())} onInput={(e) => setOn((e.target as HTMLInputElement).value)} data-field="on" />
+        </label>
+        <div class="field">
+          <span>Evidence</span>
+          <div class="actions left">
+            <button class="btn" type="button" onClick={pick} data-testid="attach">Attach files…</button>
+            <span class="small muted">or drop files on the window</span>
+          </div>
+        </div>
+      </div>
+      {names.length > 0 && (
+        <ul class="picked small" data-testid="picked">
+          {names.map((n, i) => <li key={`${n}-${i}`}>📎 {n}</li>)}
+        </ul>
+      )}
+      <label class="check"><input type="checkbox" checked={sensitive} onChange={(e) => setSensitive((e.target as HTMLInputElement).checked)} /> Sensitive: list the files in logs by name and hash only</label>
+      <div class="actions left">
+        <button class="btn primary" type="submit" disabled={busy} data-testid="done">{busy ? 'Saving…' : 'Mark done'}</button>
+      </div>
+    </form>
+  );
+}
