@@ -36,6 +36,7 @@ const COMMANDS: &[&str] = &[
     "list_tasks",
     "show_task",
     "add_task",
+    "edit_task",
     "set_task_state",
     "calendar",
     "pick_completion_files",

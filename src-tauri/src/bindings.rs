@@ -29,6 +29,7 @@ fn export_all(dir: &Path) {
     signoff_core::schedule::TaskDetail::export_all(&cfg).expect("TaskDetail");
     signoff_core::schedule::CalendarEntry::export_all(&cfg).expect("CalendarEntry");
     signoff_core::schedule::NewTask::export_all(&cfg).expect("NewTask");
+    signoff_core::schedule::TaskEdit::export_all(&cfg).expect("TaskEdit");
     signoff_core::schedule::Completion::export_all(&cfg).expect("Completion");
 }
 

@@ -124,6 +124,7 @@ fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
         schedule::list_tasks,
         schedule::show_task,
         schedule::add_task,
+        schedule::edit_task,
         schedule::set_task_state,
         schedule::calendar,
         schedule::pick_completion_files,

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use signoff_core::schedule::{
-    CalendarEntry, CompleteOptions, Completion, NewTask, TaskDetail, TaskState, TaskStatus,
+    CalendarEntry, CompleteOptions, Completion, NewTask, TaskDetail, TaskEdit, TaskState,
+    TaskStatus,
 };
 use signoff_report::{Paper, SignAs};
 use signoff_signature::{IdentityStore, Passphrase};
@@ -39,6 +40,16 @@ pub async fn show_task(state: State<'_, AppState>, id: String) -> Res<TaskDetail
 pub async fn add_task(state: State<'_, AppState>, task: NewTask) -> Res<TaskStatus> {
     let actor = state.actor.clone();
     state.with(|ws| ws.add_task(&actor, &task))
+}
+
+#[tauri::command]
+pub async fn edit_task(
+    state: State<'_, AppState>,
+    id: String,
+    change: TaskEdit,
+) -> Res<TaskStatus> {
+    let actor = state.actor.clone();
+    state.with(|ws| ws.edit_task(&actor, &id, &change))
 }
 
 #[tauri::command]

@@ -171,6 +171,22 @@ enum ScheduleCmd {
         #[arg(long, value_name = "DATE")]
         as_of: Option<NaiveDate>,
     },
+    /// Change a task (completions keep the occurrence they closed).
+    Edit {
+        task: String,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long, value_name = "CADENCE")]
+        every: Option<String>,
+        #[arg(long, value_name = "DATE")]
+        start: Option<NaiveDate>,
+        #[arg(long, value_name = "DAYS")]
+        grace: Option<u32>,
+        #[arg(long)]
+        owner: Option<String>,
+        #[arg(long)]
+        guidance: Option<String>,
+    },
     /// Pause a task: occurrences while paused are skipped, not missed.
     Pause { task: String },
     /// Resume a paused task.
@@ -445,6 +461,25 @@ fn schedule(
             if due.iter().any(|s| s.standing == Standing::Overdue) {
                 return Ok(ExitCode::FAILURE);
             }
+        }
+        ScheduleCmd::Edit {
+            task,
+            title,
+            every,
+            start,
+            grace,
+            owner,
+            guidance,
+        } => {
+            let change = signoff_core::schedule::TaskEdit {
+                title: title.clone(),
+                guidance: guidance.clone(),
+                cadence: every.clone(),
+                start_on: *start,
+                grace_days: *grace,
+                owner: owner.clone(),
+            };
+            out.task_changed(&ws.edit_task(actor, task, &change)?, "edited")?
         }
         ScheduleCmd::Pause { task } => out.task_changed(
             &ws.set_task_state(actor, task, TaskState::Paused)?,

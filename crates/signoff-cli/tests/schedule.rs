@@ -138,6 +138,21 @@ fn completing_an_overdue_task_records_evidence_and_moves_to_the_next_date() {
     assert!(err.contains("resume it"), "{err}");
     sb.ok(&["schedule", "resume", "check-backups-restore"]);
 
+    // Editing keeps the completion it already has.
+    let edited = sb.json(&[
+        "schedule",
+        "edit",
+        "check-backups-restore",
+        "--every",
+        "every 2 months",
+        "--grace",
+        "5",
+    ]);
+    assert_eq!(edited["cadence"], "every 2 months");
+    assert_eq!(edited["graceDays"], 5);
+    let shown = sb.json(&["schedule", "show", "check-backups-restore"]);
+    assert_eq!(shown["completions"][0]["note"], "Restore took 4 min");
+
     // The history is in the activity log and the doctor is happy.
     let doctor = sb.run(&["doctor"]);
     assert!(

@@ -761,3 +761,79 @@ fn a_signoff_freezes_the_run_unless_it_changed_and_reopening_makes_a_revision() 
     );
     assert!(signoff_core::activity::verify_chain(&ws.list_activity().expect("log")).is_empty());
 }
+
+/// Reminders are shown once per occurrence and kind, also across restarts;
+/// edits keep history and are logged.
+#[test]
+fn reminders_are_shown_once_and_edits_keep_history() {
+    use signoff_core::schedule::{CompleteOptions, NewTask, TaskEdit};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut ws = workspace(dir.path());
+    let today = ws.today();
+    // Archive the built-ins so only our task counts.
+    for t in ws.list_tasks(&alice(), false, None).expect("list") {
+        ws.set_task_state(
+            &alice(),
+            &t.task.id,
+            signoff_core::schedule::TaskState::Archived,
+        )
+        .expect("archive");
+    }
+    let new = NewTask {
+        title: "Check backups".into(),
+        cadence: "weekly".into(),
+        start_on: Some(today - chrono::Days::new(10)),
+        grace_days: 1,
+        ..NewTask::default()
+    };
+    let task = ws.add_task(&alice(), &new).expect("add");
+    let notices = ws.pending_notices(&alice()).expect("notices");
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(
+        notices[0].kind,
+        if task.days_late > 1 { "overdue" } else { "due" }
+    );
+    ws.mark_notified(&notices[0]).expect("mark");
+    assert!(ws.pending_notices(&alice()).expect("again").is_empty());
+    drop(ws);
+    let mut ws = workspace(dir.path());
+    assert!(
+        ws.pending_notices(&alice())
+            .expect("after a restart")
+            .is_empty(),
+        "a relaunch does not repeat a notice"
+    );
+
+    let done = ws
+        .complete_task(
+            &alice(),
+            &task.task.id,
+            &CompleteOptions::default(),
+            &mut |_, _, _| {},
+        )
+        .expect("done");
+    let edited = ws
+        .edit_task(
+            &alice(),
+            &task.task.id,
+            &TaskEdit {
+                cadence: Some("every 2 weeks".into()),
+                title: Some("Check backups restore".into()),
+                ..TaskEdit::default()
+            },
+        )
+        .expect("edit");
+    assert_eq!(edited.task.cadence, "every 2 weeks");
+    let detail = ws.show_task(&alice(), &task.task.id).expect("show");
+    assert_eq!(
+        detail.completions,
+        vec![done],
+        "the completion is kept as it was"
+    );
+    let log = ws.list_activity().expect("log");
+    assert!(
+        log.iter()
+            .any(|e| e.action == "task.edited" && e.details.contains("\"weekly\""))
+    );
+    assert!(signoff_core::activity::verify_chain(&log).is_empty());
+}

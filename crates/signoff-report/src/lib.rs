@@ -104,7 +104,10 @@ pub struct ReportManifest {
 pub enum Content {
     /// A checklist run; `runDigest` is SHA-256 of the canonical `run`.
     #[serde(rename_all = "camelCase")]
-    Run { run_digest: String, run: Manifest },
+    Run {
+        run_digest: String,
+        run: Box<Manifest>,
+    },
     /// The maintenance schedule over a period; `logDigest` likewise.
     #[serde(rename_all = "camelCase")]
     Maintenance {
@@ -181,7 +184,7 @@ pub fn write_report(
         signer: spec.signer.as_ref(),
         content: Content::Run {
             run_digest: m.digest(),
-            run: m.clone(),
+            run: Box::new(m.clone()),
         },
         embedded,
         visual,

@@ -28,6 +28,7 @@ import type { Completion } from './bindings/Completion';
 import type { NewTask } from './bindings/NewTask';
 import type { OccurrenceState } from './bindings/OccurrenceState';
 import type { TaskDetail } from './bindings/TaskDetail';
+import type { TaskEdit } from './bindings/TaskEdit';
 import type { TaskState } from './bindings/TaskState';
 import type { TaskStatus } from './bindings/TaskStatus';
 
@@ -35,7 +36,7 @@ export type {
   AppStatus, DoctorReport, DroppedFiles, Evidence, EvidenceProgress, Imported, ItemResult,
   RunDetail, RunSummary, Status, Template, TemplatePreview, TemplateSummary, Waiver,
   ReportProgress, ReportVerification, ReportWritten, SignerIdentity, SignoffRecord,
-  CalendarEntry, Completion, NewTask, OccurrenceState, TaskDetail, TaskState, TaskStatus,
+  CalendarEntry, Completion, NewTask, OccurrenceState, TaskDetail, TaskEdit, TaskState, TaskStatus,
 };
 export type { RunItem } from './bindings/RunItem';
 
@@ -146,6 +147,7 @@ export const onProgress = (f: (p: EvidenceProgress) => void): Promise<UnlistenFn
 export const listTasks = (includeArchived = false) => call<TaskStatus[]>('list_tasks', { includeArchived });
 export const showTask = (id: string) => call<TaskDetail>('show_task', { id });
 export const addTask = (task: NewTask) => call<TaskStatus>('add_task', { task });
+export const editTask = (id: string, change: TaskEdit) => call<TaskStatus>('edit_task', { id, change });
 export const setTaskState = (id: string, to: TaskState) => call<TaskStatus>('set_task_state', { id, to });
 export const calendar = (from: string, to: string) => call<CalendarEntry[]>('calendar', { from, to });
 /** The native dialog, in Rust: a token and the names, or null if cancelled. */

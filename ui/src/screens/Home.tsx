@@ -7,6 +7,9 @@ import * as ipc from '../ipc';
 import type { RunSummary, TaskStatus, TemplateSummary } from '../ipc';
 import { dueText } from './Maintenance';
 
+/** Home lists at most this many tasks; the rest are one click away. */
+const WEEK_SHOWN = 4;
+
 export function Home({ go, version }: { go: Nav; version: number }) {
   const [runs, setRuns] = useState<RunSummary[] | null>(null);
   const [templates, setTemplates] = useState<TemplateSummary[]>([]);
@@ -54,7 +57,7 @@ export function Home({ go, version }: { go: Nav; version: number }) {
           <p class="muted">Nothing due this week. <a href="#" onClick={(e) => { e.preventDefault(); go({ name: 'maintenance' }); }}>See the schedule</a></p>
         ) : (
           <ul class="task-list">
-            {thisWeek.map((t) => (
+            {thisWeek.slice(0, WEEK_SHOWN).map((t) => (
               <li key={t.id}>
                 <button class={`task-row standing-${t.standing}`} onClick={() => go({ name: 'task', id: t.id })} data-task={t.id}>
                   <span class="task-main">
@@ -69,6 +72,13 @@ export function Home({ go, version }: { go: Nav; version: number }) {
               </li>
             ))}
           </ul>
+        )}
+        {thisWeek.length > WEEK_SHOWN && (
+          <p class="small">
+            <a href="#" onClick={(e) => { e.preventDefault(); go({ name: 'maintenance' }); }}>
+              and {thisWeek.length - WEEK_SHOWN} more this week: see the schedule
+            </a>
+          </p>
         )}
       </section>
 

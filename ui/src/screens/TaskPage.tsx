@@ -14,6 +14,7 @@ type Picked = { token: string; names: string[] };
 export function TaskPage({ id, go, version }: { id: string; go: Nav; version: number }) {
   const [detail, setDetail] = useState<TaskDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [editing, setEditing] = useState(false);
   const load = () =>
     ipc.showTask(id).then(
       (d) => {
@@ -114,11 +115,58 @@ export function TaskPage({ id, go, version }: { id: string; go: Nav; version: nu
         <div class="actions left">
           {t.state === 'active' && <button class="btn" onClick={() => setState('paused')} data-testid="pause">Pause</button>}
           {t.state === 'paused' && <button class="btn" onClick={() => setState('active')} data-testid="resume">Resume</button>}
+          {t.state !== 'archived' && <button class="btn" onClick={() => setEditing((e) => !e)} data-testid="edit">Edit…</button>}
           {t.state !== 'archived' && <button class="btn subtle" onClick={() => setState('archived')}>Archive</button>}
           <span class="small muted">Pausing skips occurrences until you resume; history is never rewritten.</span>
         </div>
+        {editing && (
+          <EditTask
+            task={t}
+            onDone={(changed) => {
+              setEditing(false);
+              if (changed) void load();
+            }}
+          />
+        )}
       </section>
     </div>
+  );
+}
+
+function EditTask({ task, onDone }: { task: ipc.TaskStatus; onDone: (changed: boolean) => void }) {
+  const [title, setTitle] = useState(task.title);
+  const [cadence, setCadence] = useState(task.cadence);
+  const [grace, setGrace] = useState(task.graceDays);
+  const [owner, setOwner] = useState(task.owner);
+  const [guidance, setGuidance] = useState(task.guidance);
+  const val = (e: Event) => (e.target as HTMLInputElement).value;
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    try {
+      await ipc.editTask(task.id, { title, cadence, graceDays: grace, owner, guidance, startOn: null });
+      toast('Task saved. Completions keep the occurrences they closed.');
+      onDone(true);
+    } catch (err) {
+      toast((err as Error).message, 'error');
+    }
+  };
+  return (
+    <form class="form card" onSubmit={submit} data-testid="edit-form">
+      <div class="two-cols">
+        <label class="field"><span>Title</span><input type="text" value={title} onInput={(e) => setTitle(val(e))} /></label>
+        <label class="field"><span>Repeats</span><input type="text" value={cadence} onInput={(e) => setCadence(val(e))} />
+          <span class="hint">weekly, monthly, quarterly, annually, or “every 3 weeks”</span></label>
+      </div>
+      <div class="two-cols">
+        <label class="field"><span>Grace period (days)</span><input type="number" min={0} value={grace} onInput={(e) => setGrace(Number(val(e)))} /></label>
+        <label class="field"><span>Owner</span><input type="text" value={owner} onInput={(e) => setOwner(val(e))} /></label>
+      </div>
+      <label class="field"><span>Guidance (Markdown)</span><textarea rows={4} value={guidance} onInput={(e) => setGuidance(val(e))} /></label>
+      <div class="actions left">
+        <button class="btn primary" type="submit">Save</button>
+        <button class="btn" type="button" onClick={() => onDone(false)}>Cancel</button>
+      </div>
+    </form>
   );
 }
 

@@ -166,6 +166,19 @@ pub struct NewTask {
     pub from_completion: bool,
 }
 
+/// Changes to a task; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct TaskEdit {
+    pub title: Option<String>,
+    pub guidance: Option<String>,
+    pub cadence: Option<String>,
+    pub start_on: Option<NaiveDate>,
+    pub grace_days: Option<u32>,
+    pub owner: Option<String>,
+}
+
 /// What `complete_task` records.
 #[derive(Clone, Debug, Default)]
 pub struct CompleteOptions {
@@ -475,6 +488,66 @@ impl Workspace {
         })?;
         let history = self.store.task_history(&id)?;
         status_of(&task, &history, self.today())
+    }
+
+    /// Edits a task. Completions keep the occurrence they closed; a new
+    /// cadence or start date applies to the occurrences it computes from
+    /// now on (the activity log keeps the old values).
+    pub fn edit_task(&mut self, actor: &Actor, id: &str, change: &TaskEdit) -> Result<TaskStatus> {
+        let mut task = self.require_task(id)?;
+        if task.state == TaskState::Archived {
+            return Err(Error::Invalid(format!(
+                "task '{id}' is archived; archived tasks stay as they are"
+            )));
+        }
+        let before = task.clone();
+        if let Some(t) = &change.title {
+            task.title = clean_text("the title", t, 200, false)?;
+            if task.title.is_empty() {
+                return Err(Error::Invalid("give the task a title".into()));
+            }
+        }
+        if let Some(g) = &change.guidance {
+            task.guidance = clean_text("the guidance", g, 20_000, true)?;
+        }
+        if let Some(c) = &change.cadence {
+            task.cadence = c.parse::<Cadence>()?.to_string();
+        }
+        if let Some(s) = change.start_on {
+            task.start_on = s;
+        }
+        if let Some(g) = change.grace_days {
+            if g > MAX_GRACE {
+                return Err(Error::Invalid(format!(
+                    "the grace period is at most {MAX_GRACE} days"
+                )));
+            }
+            task.grace_days = g;
+        }
+        if let Some(o) = &change.owner {
+            task.owner = clean_text("the owner", o, 200, false)?;
+        }
+        if task == before {
+            return status_of(&task, &self.store.task_history(id)?, self.today());
+        }
+        let at = self.now();
+        self.store.write(|tx| {
+            tx.update_task(&task)?;
+            tx.log(
+                &at,
+                actor,
+                "task.edited",
+                &format!("task/{id}"),
+                json!({
+                    "before": { "title": before.title, "cadence": before.cadence, "startOn": before.start_on,
+                                "graceDays": before.grace_days, "owner": before.owner },
+                    "after": { "title": task.title, "cadence": task.cadence, "startOn": task.start_on,
+                               "graceDays": task.grace_days, "owner": task.owner },
+                    "guidanceChanged": before.guidance != task.guidance,
+                }),
+            )
+        })?;
+        status_of(&task, &self.store.task_history(id)?, self.today())
     }
 
     /// Pauses, resumes or archives a task. History is kept as it is.

@@ -237,7 +237,7 @@ pub fn open_occurrence(
                 None => rules.start,
             };
             // Resumed after a pause: not due before the resume day.
-            if let Some(p) = pauses.iter().filter(|p| p.covers(due)).last() {
+            if let Some(p) = pauses.iter().rfind(|p| p.covers(due)) {
                 due = p.to.unwrap_or(due).max(due);
             }
             due

@@ -242,6 +242,23 @@ impl Tx<'_> {
         Ok(())
     }
 
+    pub fn update_task(&self, t: &Task) -> Result<()> {
+        self.tx.execute(
+            "UPDATE tasks SET title = ?2, guidance = ?3, cadence = ?4, start_on = ?5, \
+             grace_days = ?6, owner = ?7 WHERE id = ?1",
+            params![
+                t.id,
+                t.title,
+                t.guidance,
+                t.cadence,
+                t.start_on.to_string(),
+                t.grace_days,
+                t.owner
+            ],
+        )?;
+        Ok(())
+    }
+
     pub fn set_task_state(&self, id: &str, state: TaskState) -> Result<()> {
         self.tx.execute(
             "UPDATE tasks SET state = ?2 WHERE id = ?1",
