@@ -40,6 +40,7 @@ const COMMANDS: &[&str] = &[
     "set_task_state",
     "calendar",
     "pick_completion_files",
+    "stage_pasted_image",
     "complete_task",
     "export_ics",
     "sign_maintenance_log",

@@ -128,6 +128,7 @@ fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
         schedule::set_task_state,
         schedule::calendar,
         schedule::pick_completion_files,
+        schedule::stage_pasted_image,
         schedule::complete_task,
         schedule::export_ics,
         schedule::sign_maintenance_log,

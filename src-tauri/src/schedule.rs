@@ -108,6 +108,80 @@ pub async fn pick_completion_files(
     }))
 }
 
+/// Pasted screenshots larger than this are refused.
+const MAX_PASTE: usize = 50 << 20;
+
+/// Holds a pasted screenshot for a completion: written to a private
+/// temporary file (0600, in a 0700 folder), kept under a token like a
+/// picked file, and removed once the completion has stored it.
+#[tauri::command]
+pub async fn stage_pasted_image(
+    state: State<'_, AppState>,
+    request: tauri::ipc::Request<'_>,
+) -> Res<DroppedFiles> {
+    let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
+        return Err(IpcError::new(
+            "invalid_input",
+            "expected the image bytes as the request body",
+        ));
+    };
+    if bytes.is_empty() || bytes.len() > MAX_PASTE {
+        return Err(IpcError::new(
+            "invalid_input",
+            format!("a pasted image must be 1 byte to {} MiB", MAX_PASTE >> 20),
+        ));
+    }
+    let media = signoff_core::evidence::media_type("", &bytes[..bytes.len().min(64)]);
+    let ext = match media {
+        "image/png" => "png",
+        "image/jpeg" => "jpg",
+        "image/gif" => "gif",
+        "image/webp" => "webp",
+        _ => {
+            return Err(IpcError::new(
+                "invalid_input",
+                "the clipboard holds no PNG, JPEG, GIF or WebP image",
+            ));
+        }
+    };
+    let stamp = chrono::Utc::now().format("%Y-%m-%d %H.%M.%S UTC");
+    let name = format!("Pasted screenshot {stamp}.{ext}");
+    let path = write_private_temp(&name, bytes)
+        .map_err(|e| IpcError::new("io", format!("could not hold the pasted image: {e}")))?;
+    Ok(DroppedFiles {
+        token: state.remember(vec![path]),
+        names: vec![name],
+    })
+}
+
+/// Where pasted images wait for their completion.
+fn paste_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("signoff-paste-{}", std::process::id()))
+}
+
+fn write_private_temp(name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
+    use std::io::Write;
+    let dir = paste_dir();
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(&dir)?;
+    let n = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let sub = dir.join(format!("{n}"));
+    builder.create(&sub)?;
+    let path = sub.join(name);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&path)?;
+    file.write_all(bytes)?;
+    Ok(path)
+}
+
 /// Marks a task's open occurrence done with a note and the files behind
 /// `tokens` (picked or dropped), stored on a blocking thread.
 #[tauri::command]
@@ -131,12 +205,21 @@ pub async fn complete_task(
         files,
         sensitive,
     };
-    tauri::async_runtime::spawn_blocking(move || {
-        ws.complete_task(&actor, &id, &opts, &mut |_, _, _| {})
+    let done = tauri::async_runtime::spawn_blocking(move || {
+        let done = ws.complete_task(&actor, &id, &opts, &mut |_, _, _| {});
+        // Pasted images were only waiting for this.
+        let staged = paste_dir();
+        for f in opts.files.iter().filter(|f| f.starts_with(&staged)) {
+            let _ = std::fs::remove_file(f);
+            if let Some(parent) = f.parent() {
+                let _ = std::fs::remove_dir(parent);
+            }
+        }
+        done
     })
     .await
-    .map_err(|e| IpcError::new("internal", e.to_string()))?
-    .map_err(IpcError::from)
+    .map_err(|e| IpcError::new("internal", e.to_string()))?;
+    done.map_err(IpcError::from)
 }
 
 /// Saves the schedule as an iCalendar file (save dialog). The file name,

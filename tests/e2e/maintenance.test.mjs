@@ -1,12 +1,16 @@
 // The maintenance schedule in the real app: Home shows what is due this
 // week, the Maintenance view groups tasks (overdue first), the calendar
 // shows the month and the past year, an overdue task is completed with a
-// note and evidence (dialog stand-in) and its next occurrence appears, and
+// note and evidence (dialog stand-in and a pasted screenshot) and its next
+// occurrence appears, and
 // the release gate blocks a sign-off while a task is overdue.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { axe, launch, sandbox, screenshot, waitText } from './harness.mjs';
+
+// A 1x1 PNG, pasted as a "screenshot".
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 
 /** YYYY-MM-DD, `days` from today (UTC, like the app's dates). */
 function day(days) {
@@ -74,6 +78,14 @@ describe('Maintenance schedule', () => {
     box.pick(box.file('tls-check.txt', 'openssl s_client: all certificates valid for 60+ days\n'));
     await (await browser.$('[data-testid=attach]')).click();
     await waitText(browser, '[data-testid=picked]', 'tls-check.txt');
+    // A pasted screenshot joins the picked file.
+    await browser.execute((b64) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], 'clip.png', { type: 'image/png' }));
+      document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true }));
+    }, PNG.toString('base64'));
+    await waitText(browser, '[data-testid=picked]', 'Pasted screenshot');
     await (await browser.$('[data-field=note]')).setValue('All certificates valid for 60+ days');
     await screenshot(browser, 'task-mark-done-light');
     assert.deepEqual(await axe(browser), [], 'Task page');
@@ -91,6 +103,7 @@ describe('Maintenance schedule', () => {
     const shown = box.cli('schedule', 'show', 'tls');
     assert.equal(shown.completions.length, 2);
     assert.equal(shown.completions[1].files[0].name, 'tls-check.txt');
+    assert.equal(shown.completions[1].files[1].mediaType, 'image/png');
     assert.equal(shown.status.standing, 'upcoming');
   });
 

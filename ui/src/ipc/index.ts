@@ -154,6 +154,15 @@ export const calendar = (from: string, to: string) => call<CalendarEntry[]>('cal
 export const pickCompletionFiles = () => call<DroppedFiles | null>('pick_completion_files');
 export const completeTask = (id: string, note: string, on: string | null, tokens: string[], sensitive: boolean) =>
   call<Completion>('complete_task', { id, note, on, tokens, sensitive });
+/** Holds a pasted screenshot in Rust for a completion: a token and its name. */
+export async function stagePastedImage(bytes: Uint8Array): Promise<DroppedFiles> {
+  try {
+    return await invoke<DroppedFiles>('stage_pasted_image', bytes);
+  } catch (e) {
+    const err = e as Partial<IpcError>;
+    throw new IpcFailure(err?.code ?? 'internal', err?.message ?? String(e));
+  }
+}
 export const exportIcs = () => call<string | null>('export_ics');
 export const signMaintenanceLog = (
   from: string, to: string, role: Role, statement: string, passphrase: string, paperSize: Paper,

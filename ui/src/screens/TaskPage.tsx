@@ -178,13 +178,25 @@ function MarkDone({ id, dueOn, onDone }: { id: string; dueOn: string | null; onD
   const [busy, setBusy] = useState(false);
   const [dragging, setDragging] = useState(false);
 
-  // Files dropped on the window while this form is shown are for it.
+  // Files dropped on the window, and screenshots pasted, while this form
+  // is shown are for it.
   useEffect(() => {
     const a = ipc.onDropped((d) => setFiles((f) => [...f, d]));
     const b = ipc.onDragState(setDragging);
+    const onPaste = (e: ClipboardEvent) => {
+      const file = [...(e.clipboardData?.items ?? [])].find((i) => i.kind === 'file' && i.type.startsWith('image/'))?.getAsFile();
+      if (!file) return;
+      e.preventDefault();
+      void file
+        .arrayBuffer()
+        .then((buf) => ipc.stagePastedImage(new Uint8Array(buf)))
+        .then((p) => setFiles((f) => [...f, p]), (err: Error) => toast(err.message, 'error'));
+    };
+    document.addEventListener('paste', onPaste);
     return () => {
       void a.then((f) => f());
       void b.then((f) => f());
+      document.removeEventListener('paste', onPaste);
     };
   }, []);
 
@@ -228,7 +240,7 @@ function MarkDone({ id, dueOn, onDone }: { id: string; dueOn: string | null; onD
           <span>Evidence</span>
           <div class="actions left">
             <button class="btn" type="button" onClick={pick} data-testid="attach">Attach files…</button>
-            <span class="small muted">or drop files on the window</span>
+            <span class="small muted">drop files on the window, or paste a screenshot</span>
           </div>
         </div>
       </div>
