@@ -101,7 +101,7 @@ export function TaskPage({ id, go, version }: { id: string; go: Nav; version: nu
                 {c.note && <div class="note-text">{c.note}</div>}
                 {c.files.map((f) => (
                   <div key={f.id} class="small">
-                    📎 {f.name} · {humanSize(f.size)} · SHA-256 <code title={f.sha256}>{shortHash(f.sha256)}</code>{f.sensitive && ' · sensitive'}
+                    <span class="muted">File</span> {f.name} · {humanSize(f.size)} · SHA-256 <code title={f.sha256}>{shortHash(f.sha256)}</code>{f.sensitive && ' · sensitive'}
                   </div>
                 ))}
               </li>
@@ -246,7 +246,7 @@ function MarkDone({ id, dueOn, onDone }: { id: string; dueOn: string | null; onD
       </div>
       {names.length > 0 && (
         <ul class="picked small" data-testid="picked">
-          {names.map((n, i) => <li key={`${n}-${i}`}>📎 {n}</li>)}
+          {names.map((n, i) => <li key={`${n}-${i}`}><span aria-hidden="true">+ </span>{n}</li>)}
         </ul>
       )}
       <label class="check"><input type="checkbox" checked={sensitive} onChange={(e) => setSensitive((e.target as HTMLInputElement).checked)} /> Sensitive: list the files in logs by name and hash only</label>
