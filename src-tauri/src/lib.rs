@@ -16,7 +16,7 @@ mod bindings;
 
 use tauri::{DragDropEvent, Emitter, Manager, WindowEvent};
 
-use crate::ipc::{DroppedFiles, EVENT_CLOSE_REQUESTED, EVENT_DRAG_STATE, EVENT_DROPPED};
+use crate::ipc::{EVENT_CLOSE_REQUESTED, EVENT_DRAG_STATE, EVENT_DROPPED};
 use crate::state::AppState;
 
 /// How long the UI gets to save pending edits when the window closes.
@@ -70,17 +70,8 @@ pub fn run() {
             }
             WindowEvent::DragDrop(DragDropEvent::Drop { paths, .. }) if !paths.is_empty() => {
                 let _ = window.emit(EVENT_DRAG_STATE, false);
-                let names = paths
-                    .iter()
-                    .map(|p| {
-                        p.file_name()
-                            .map(|n| n.to_string_lossy().into_owned())
-                            .unwrap_or_default()
-                    })
-                    .collect();
                 let state = window.state::<AppState>();
-                let token = state.remember(paths.clone());
-                let _ = window.emit(EVENT_DROPPED, DroppedFiles { token, names });
+                let _ = window.emit(EVENT_DROPPED, state.remember_files(paths.clone()));
             }
             _ => {}
         })

@@ -94,18 +94,7 @@ pub async fn pick_completion_files(
     if paths.is_empty() {
         return Ok(None);
     }
-    let names = paths
-        .iter()
-        .map(|p| {
-            p.file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        })
-        .collect();
-    Ok(Some(DroppedFiles {
-        token: state.remember(paths),
-        names,
-    }))
+    Ok(Some(state.remember_files(paths)))
 }
 
 /// Pasted screenshots larger than this are refused.

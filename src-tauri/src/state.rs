@@ -84,6 +84,23 @@ impl AppState {
         Workspace::open(&self.data_dir, Box::new(SystemClock)).map_err(IpcError::from)
     }
 
+    /// Keeps paths under a new token and returns what the UI may see: the
+    /// token and the file names.
+    pub fn remember_files(&self, paths: Vec<PathBuf>) -> crate::ipc::DroppedFiles {
+        let names = paths
+            .iter()
+            .map(|p| {
+                p.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            })
+            .collect();
+        crate::ipc::DroppedFiles {
+            token: self.remember(paths),
+            names,
+        }
+    }
+
     /// Keeps paths under a new token.
     pub fn remember(&self, paths: Vec<PathBuf>) -> String {
         let n = self

@@ -143,29 +143,11 @@ fn cover(l: &mut Layout, spec: &ReportSpec<'_>) {
             PASS,
         )
     };
-    let top = l.y;
-    l.fill_rect(x, top, w, 46.0, color);
-    l.text_at(
-        x + 12.0,
-        top + 20.0,
-        Face::Bold,
-        13.0,
-        Rgb8(255, 255, 255),
-        &label,
-    );
     let detail = format!(
         "{} pass \u{00b7} {} fail ({} waived) \u{00b7} {} not applicable \u{00b7} {} not checked",
         c.pass, c.fail, waived, c.na, c.pending
     );
-    l.text_at(
-        x + 12.0,
-        top + 37.0,
-        Face::Sans,
-        9.5,
-        Rgb8(255, 255, 255),
-        &detail,
-    );
-    l.y = top + 46.0;
+    l.banner(&label, &detail, color);
     l.gap(16.0);
 
     let lw = 118.0;

@@ -444,6 +444,17 @@ impl Layout {
         ]);
     }
 
+    /// A full-width coloured banner with a bold label and a line of detail.
+    pub fn banner(&mut self, label: &str, detail: &str, color: Rgb8) {
+        let (x, w) = (self.margin, self.content_width());
+        let top = self.y;
+        self.fill_rect(x, top, w, 46.0, color);
+        let white = Rgb8(255, 255, 255);
+        self.text_at(x + 12.0, top + 20.0, Face::Bold, 13.0, white, label);
+        self.text_at(x + 12.0, top + 37.0, Face::Sans, 9.5, white, detail);
+        self.y = top + 46.0;
+    }
+
     /// Reserves a box for an image at the cursor (scaled to fit `max_w` x
     /// `max_h`, aspect kept) and advances past it.
     pub fn image_box(

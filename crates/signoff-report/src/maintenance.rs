@@ -95,29 +95,11 @@ fn cover(l: &mut Layout, spec: &LogSpec<'_>) {
             PASS,
         )
     };
-    let top = l.y;
-    l.fill_rect(x, top, w, 46.0, color);
-    l.text_at(
-        x + 12.0,
-        top + 20.0,
-        Face::Bold,
-        12.5,
-        Rgb8(255, 255, 255),
-        &label,
-    );
     let detail = format!(
         "{done} on time \u{00b7} {late} late \u{00b7} {missed} missed \u{00b7} {overdue} overdue \u{00b7} {} skipped while paused",
         log.count(OccurrenceState::Skipped)
     );
-    l.text_at(
-        x + 12.0,
-        top + 37.0,
-        Face::Sans,
-        9.5,
-        Rgb8(255, 255, 255),
-        &detail,
-    );
-    l.y = top + 46.0;
+    l.banner(&label, &detail, color);
     l.gap(16.0);
     let lw = 118.0;
     for (label, face, value) in [

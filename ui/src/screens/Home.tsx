@@ -5,7 +5,7 @@ import { ProgressBar } from '../components/Status';
 import { count, isoDate, when } from '../format';
 import * as ipc from '../ipc';
 import type { RunSummary, TaskStatus, TemplateSummary } from '../ipc';
-import { dueText } from './Maintenance';
+import { TaskRow } from './Maintenance';
 
 /** Home lists at most this many tasks; the rest are one click away. */
 const WEEK_SHOWN = 4;
@@ -57,20 +57,7 @@ export function Home({ go, version }: { go: Nav; version: number }) {
           <p class="muted">Nothing due this week. <a href="#" onClick={(e) => { e.preventDefault(); go({ name: 'maintenance' }); }}>See the schedule</a></p>
         ) : (
           <ul class="task-list">
-            {thisWeek.slice(0, WEEK_SHOWN).map((t) => (
-              <li key={t.id}>
-                <button class={`task-row standing-${t.standing}`} onClick={() => go({ name: 'task', id: t.id })} data-task={t.id}>
-                  <span class="task-main">
-                    <span class="task-title">{t.title}</span>
-                    <span class="muted small">{t.cadence}</span>
-                  </span>
-                  <span class="task-due">
-                    <span class={`standing-badge ${t.standing}`}>{t.standing === 'overdue' ? '! ' : ''}{dueText(t, today)}</span>
-                    <span class="small muted">{t.nextDue}</span>
-                  </span>
-                </button>
-              </li>
-            ))}
+            {thisWeek.slice(0, WEEK_SHOWN).map((t) => <TaskRow key={t.id} task={t} today={today} go={go} />)}
           </ul>
         )}
         {thisWeek.length > WEEK_SHOWN && (

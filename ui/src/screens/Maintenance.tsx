@@ -34,6 +34,24 @@ export function dueText(t: TaskStatus, today: string): string {
   return `in ${days} day${days === 1 ? '' : 's'}`;
 }
 
+/** A task as a row: title, cadence, and how its date stands. */
+export function TaskRow({ task: t, today, go }: { task: TaskStatus; today: string; go: Nav }) {
+  return (
+    <li>
+      <button class={`task-row standing-${t.standing}`} onClick={() => go({ name: 'task', id: t.id })} data-task={t.id}>
+        <span class="task-main">
+          <span class="task-title">{t.title}</span>
+          <span class="muted small">{t.cadence}{t.owner && ` · ${t.owner}`}{t.lastDone && ` · last done ${t.lastDone}`}</span>
+        </span>
+        <span class="task-due">
+          <span class={`standing-badge ${t.standing}`}>{t.standing === 'overdue' ? '! ' : ''}{dueText(t, today)}</span>
+          <span class="small muted">{t.nextDue}</span>
+        </span>
+      </button>
+    </li>
+  );
+}
+
 type Props = { go: Nav; version: number };
 
 export function Maintenance({ go, version }: Props) {
@@ -104,20 +122,7 @@ export function Maintenance({ go, version }: Props) {
               <section key={g.key} aria-labelledby={`g-${g.key}`} data-group={g.key}>
                 <h2 id={`g-${g.key}`}>{g.title} · {list.length}</h2>
                 <ul class="task-list">
-                  {list.map((t) => (
-                    <li key={t.id}>
-                      <button class={`task-row standing-${t.standing}`} onClick={() => go({ name: 'task', id: t.id })} data-task={t.id}>
-                        <span class="task-main">
-                          <span class="task-title">{t.title}</span>
-                          <span class="muted small">{t.cadence}{t.owner && ` · ${t.owner}`}{t.lastDone && ` · last done ${t.lastDone}`}</span>
-                        </span>
-                        <span class="task-due">
-                          <span class={`standing-badge ${t.standing}`}>{t.standing === 'overdue' ? '! ' : ''}{dueText(t, today)}</span>
-                          <span class="small muted">{t.nextDue}</span>
-                        </span>
-                      </button>
-                    </li>
-                  ))}
+                  {list.map((t) => <TaskRow key={t.id} task={t} today={today} go={go} />)}
                 </ul>
               </section>
             );

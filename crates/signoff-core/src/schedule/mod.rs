@@ -223,6 +223,18 @@ pub struct History {
 }
 
 impl History {
+    /// This task's occurrences in `from..=to` as they stand on `today`.
+    fn occurrences(
+        &self,
+        rules: &plan::Rules,
+        from: NaiveDate,
+        to: NaiveDate,
+        today: NaiveDate,
+        limit: usize,
+    ) -> Vec<Occurrence> {
+        plan::occurrences(rules, &self.done(), &self.pauses, from, to, today, limit)
+    }
+
     fn done(&self) -> Vec<plan::Done> {
         self.completions
             .iter()
@@ -374,15 +386,7 @@ impl Workspace {
         let rules = task.rules()?;
         let from = today - chrono::Days::new(366);
         let to = today + chrono::Days::new(200);
-        let mut occurrences = plan::occurrences(
-            &rules,
-            &history.done(),
-            &history.pauses,
-            from,
-            to,
-            today,
-            500,
-        );
+        let mut occurrences = history.occurrences(&rules, from, to, today, 500);
         // Keep the past year and the next three.
         let mut future = 0;
         occurrences.retain(|o| {
@@ -694,15 +698,7 @@ impl Workspace {
             }
             let history = self.store.task_history(&task.id)?;
             let rules = task.rules()?;
-            for o in plan::occurrences(
-                &rules,
-                &history.done(),
-                &history.pauses,
-                from,
-                to,
-                today,
-                2000,
-            ) {
+            for o in history.occurrences(&rules, from, to, today, 2000) {
                 out.push(CalendarEntry {
                     task_id: task.id.clone(),
                     title: task.title.clone(),
@@ -849,15 +845,7 @@ impl Workspace {
         for task in self.store.tasks()? {
             let history = self.store.task_history(&task.id)?;
             let rules = task.rules()?;
-            let occurrences = plan::occurrences(
-                &rules,
-                &history.done(),
-                &history.pauses,
-                from,
-                to,
-                today,
-                5000,
-            );
+            let occurrences = history.occurrences(&rules, from, to, today, 5000);
             let completions: Vec<Completion> = history
                 .completions
                 .iter()
