@@ -372,6 +372,12 @@ fn a_signed_report_passes_every_validator_and_a_countersignature_keeps_it_valid(
             15
         );
 
+        // A draft of the signed run says it is only a copy.
+        let copy = sb.path("copy.pdf");
+        sb.ok(&["export", &run, "-o", copy.to_str().expect("p")]);
+        let copy_text = text(&tool("pdftotext", &[copy.to_str().expect("p"), "-"]));
+        assert!(copy_text.contains("SIGNED RUN"), "{kind}: {copy_text}");
+
         // The run is frozen; reopening makes revision 2 with the same results.
         let frozen = expect_failure(
             sb.run(&["run", "set", &run, &list[0].0, "--status", "fail"]),

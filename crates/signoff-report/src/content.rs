@@ -123,7 +123,14 @@ fn cover(l: &mut Layout, spec: &ReportSpec<'_>) {
         .iter()
         .filter(|i| i.status == Status::Fail && i.waiver.is_some())
         .count();
-    let (label, color) = if !m.blockers.is_empty() {
+    let signed_run = m.run.state == signoff_core::model::RunState::Signed;
+    let (label, color) = if signed_run && spec.signer.is_none() {
+        (
+            "SIGNED RUN \u{2014} this draft is an unsigned copy; the signed report is the record"
+                .to_owned(),
+            NA,
+        )
+    } else if !m.blockers.is_empty() {
         (
             format!(
                 "NOT READY \u{2014} {} of {} items block sign-off",
