@@ -121,20 +121,7 @@ pub async fn stage_pasted_image(
         ));
     }
     let media = signoff_core::evidence::media_type("", &bytes[..bytes.len().min(64)]);
-    let ext = match media {
-        "image/png" => "png",
-        "image/jpeg" => "jpg",
-        "image/gif" => "gif",
-        "image/webp" => "webp",
-        _ => {
-            return Err(IpcError::new(
-                "invalid_input",
-                "the clipboard holds no PNG, JPEG, GIF or WebP image",
-            ));
-        }
-    };
-    let stamp = chrono::Utc::now().format("%Y-%m-%d %H.%M.%S UTC");
-    let name = format!("Pasted screenshot {stamp}.{ext}");
+    let name = state.with(|ws| ws.screenshot_name(media))?;
     let path = write_private_temp(&name, bytes)
         .map_err(|e| IpcError::new("io", format!("could not hold the pasted image: {e}")))?;
     Ok(DroppedFiles {
@@ -290,9 +277,12 @@ pub async fn sign_maintenance_log(
 
 /// While the app runs: a desktop notification when a task becomes due and
 /// when it becomes overdue, once each (remembered in the database, so a
-/// relaunch does not repeat them). Checks at start and every ten minutes.
+/// relaunch does not repeat them). The first check waits until the window
+/// is up (it opens a second workspace and talks to D-Bus, which start-up
+/// should not wait for), then runs every ten minutes.
 pub fn reminders(app: AppHandle) {
     std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs(15));
         loop {
             notify_pending(&app);
             std::thread::sleep(std::time::Duration::from_secs(600));

@@ -64,21 +64,8 @@ enum Command {
     /// then freeze the run (asks for the key's passphrase).
     Sign {
         run: RunId,
-        /// Where to write the report.
-        #[arg(short, long, value_name = "FILE.pdf")]
-        output: PathBuf,
-        /// Sign as the preparer (default) or the approver.
-        #[arg(
-            long = "as",
-            value_name = "preparer|approver",
-            default_value = "preparer"
-        )]
-        role: String,
-        /// What you attest to (a default sentence for the role otherwise).
-        #[arg(long, value_name = "TEXT")]
-        statement: Option<String>,
-        #[arg(long, value_name = "a4|letter", default_value = "a4")]
-        paper: signoff_report::Paper,
+        #[command(flatten)]
+        sign: SignArgs,
     },
     /// Export an unsigned draft report (DRAFT on every page) for review.
     Export {
@@ -212,19 +199,29 @@ enum ScheduleCmd {
         from: NaiveDate,
         #[arg(long, value_name = "DATE")]
         to: NaiveDate,
-        #[arg(short, long, value_name = "FILE.pdf")]
-        output: PathBuf,
-        #[arg(
-            long = "as",
-            value_name = "preparer|approver",
-            default_value = "preparer"
-        )]
-        role: String,
-        #[arg(long, value_name = "TEXT")]
-        statement: Option<String>,
-        #[arg(long, value_name = "a4|letter", default_value = "a4")]
-        paper: signoff_report::Paper,
+        #[command(flatten)]
+        sign: SignArgs,
     },
+}
+
+/// Where a signed document goes and how it is signed.
+#[derive(Debug, Args)]
+struct SignArgs {
+    /// Where to write the signed PDF.
+    #[arg(short, long, value_name = "FILE.pdf")]
+    output: PathBuf,
+    /// Sign as the preparer (default) or the approver.
+    #[arg(
+        long = "as",
+        value_name = "preparer|approver",
+        default_value = "preparer"
+    )]
+    role: String,
+    /// What you attest to (a default sentence otherwise).
+    #[arg(long, value_name = "TEXT")]
+    statement: Option<String>,
+    #[arg(long, value_name = "a4|letter", default_value = "a4")]
+    paper: signoff_report::Paper,
 }
 
 #[derive(Debug, Subcommand)]
@@ -502,10 +499,13 @@ fn schedule(
         ScheduleCmd::Report {
             from,
             to,
-            output,
-            role,
-            statement,
-            paper,
+            sign:
+                SignArgs {
+                    output,
+                    role,
+                    statement,
+                    paper,
+                },
         } => {
             let how = signoff_report::SignAs::for_log(role, statement.as_deref())?;
             let signer = identities.unlock(&identity::passphrase()?)?;
@@ -754,10 +754,13 @@ fn execute(cli: &Cli, out: &Out) -> Result<ExitCode> {
         },
         Command::Sign {
             run,
-            output,
-            role,
-            statement,
-            paper,
+            sign:
+                SignArgs {
+                    output,
+                    role,
+                    statement,
+                    paper,
+                },
         } => {
             let how = signoff_report::SignAs::new(role, statement.as_deref())?;
             let actor = actor()?;

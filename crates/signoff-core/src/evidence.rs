@@ -117,6 +117,13 @@ impl Workspace {
         media_type: &str,
         opts: &EvidenceOptions,
     ) -> Result<Evidence> {
+        let name = self.screenshot_name(media_type)?;
+        self.add_evidence_bytes(actor, run, item, &name, bytes, opts)
+    }
+
+    /// The name a pasted screenshot gets ("Pasted screenshot <time>.png");
+    /// refuses what is not a PNG, JPEG, GIF or WebP image.
+    pub fn screenshot_name(&self, media_type: &str) -> Result<String> {
         let ext = match media_type {
             "image/jpeg" => "jpg",
             "image/gif" => "gif",
@@ -128,8 +135,7 @@ impl Workspace {
                 )));
             }
         };
-        let name = format!("Pasted screenshot {}.{ext}", self.name_stamp());
-        self.add_evidence_bytes(actor, run, item, &name, bytes, opts)
+        Ok(format!("Pasted screenshot {}.{ext}", self.name_stamp()))
     }
 
     /// Attaches a free-text note.
