@@ -97,16 +97,19 @@ fn test() -> Result<()> {
         "warnings",
     ])?;
     let pyhanko = system::pyhanko()?;
-    step("cargo test (unit, integration, CLI, crash, tamper, signature and bindings tests)");
+    system::nextest()?;
+    step(
+        "cargo nextest run (unit, property, integration, CLI, schedule on 230 days, crash, tamper, signature and bindings tests; each with a time limit)",
+    );
     let status = Command::new(cargo_bin())
-        .args(["test", "--workspace"])
+        .args(["nextest", "run", "--workspace", "--no-tests=fail"])
         .env("SIGNOFF_PYHANKO", &pyhanko)
         .env("SIGNOFF_PYTHON", pyhanko.with_file_name("python"))
         .current_dir(workspace_root())
         .status()
-        .context("running cargo test")?;
+        .context("running cargo nextest")?;
     if !status.success() {
-        bail!("cargo test failed ({status})");
+        bail!("cargo nextest run failed ({status})");
     }
     end_to_end()?;
     step("all checks passed");
@@ -186,7 +189,7 @@ fn npm(dir: &Path, args: &[&str]) -> Result<()> {
     Ok(())
 }
 
-fn cargo_bin() -> String {
+pub(crate) fn cargo_bin() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
 

@@ -19,7 +19,8 @@ pub const BUILD: &[&str] = &["build-essential", "pkg-config", "libwebkit2gtk-4.1
 /// (screenshots) and python3-xlib (closing the window like a window
 /// manager); for signed PDFs: poppler-utils (pdfsig), qpdf, the OpenSSL CLI
 /// (an independent reader of keys and PKCS#12 files) and python3-venv (for
-/// pyHanko, installed from PyPI into target/tools).
+/// pyHanko, installed from PyPI into target/tools); libfaketime (the CLI's
+/// schedule is run on hundreds of dates).
 pub const TEST: &[&str] = &[
     "build-essential",
     "pkg-config",
@@ -37,6 +38,7 @@ pub const TEST: &[&str] = &[
     "qpdf",
     "openssl",
     "python3-venv",
+    "faketime",
 ];
 
 const TAURI_DRIVER_VERSION: &str = "2.1.0";
@@ -151,6 +153,31 @@ pub fn tauri_driver() -> Result<std::path::PathBuf> {
         ])?;
     }
     Ok(bin)
+}
+
+const NEXTEST_VERSION: &str = "0.9.143";
+
+/// cargo-nextest, which runs the Rust tests each in its own process with a
+/// time limit (`.config/nextest.toml`); installed when missing.
+pub fn nextest() -> Result<()> {
+    let ok = Command::new(crate::cargo_bin())
+        .args(["nextest", "--version"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !ok {
+        step(&format!(
+            "installing cargo-nextest {NEXTEST_VERSION} (cargo install)"
+        ));
+        crate::cargo(&[
+            "install",
+            "cargo-nextest",
+            "--version",
+            NEXTEST_VERSION,
+            "--locked",
+        ])?;
+    }
+    Ok(())
 }
 
 /// pyHanko versions the signature tests were written against, and the

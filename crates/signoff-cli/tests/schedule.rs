@@ -11,13 +11,18 @@ use std::process::Command;
 
 use common::{Sandbox, expect_failure, sha256sum};
 
+/// Every command here runs on this day (under libfaketime), so the tests
+/// read the same on any day they are run; `schedule_dates.rs` runs the
+/// schedule on hundreds of other days.
+const TODAY: &str = "2026-11-27 10:00:00";
+
 fn python() -> String {
     std::env::var("SIGNOFF_PYTHON").unwrap_or_else(|_| "python3".into())
 }
 
 #[test]
 fn the_seed_schedule_appears_once_with_its_guidance() {
-    let sb = Sandbox::new();
+    let sb = Sandbox::at(TODAY);
     let list = sb.json(&["schedule", "list"]);
     let ids: Vec<&str> = list
         .as_array()
@@ -55,7 +60,7 @@ fn the_seed_schedule_appears_once_with_its_guidance() {
 
 #[test]
 fn completing_an_overdue_task_records_evidence_and_moves_to_the_next_date() {
-    let sb = Sandbox::new();
+    let sb = Sandbox::at(TODAY);
     sb.ok(&[
         "schedule",
         "add",
@@ -164,7 +169,7 @@ fn completing_an_overdue_task_records_evidence_and_moves_to_the_next_date() {
 
 #[test]
 fn the_ics_export_reads_back_in_an_independent_parser_with_the_right_recurrence() {
-    let sb = Sandbox::new();
+    let sb = Sandbox::at(TODAY);
     for (title, every, start) in [
         ("Month end close", "monthly", "2026-01-31"),
         ("Quarterly from November 30", "quarterly", "2026-11-30"),
@@ -294,7 +299,7 @@ print(json.dumps(out))
 
 #[test]
 fn the_release_gate_blocks_a_signoff_while_a_task_is_overdue() {
-    let sb = Sandbox::new();
+    let sb = Sandbox::at(TODAY);
     let run = sb.predeploy_run();
     sb.ok(&["run", "gate", &run, "on"]);
     sb.ok(&[
@@ -356,7 +361,7 @@ fn the_release_gate_blocks_a_signoff_while_a_task_is_overdue() {
 
 #[test]
 fn the_signed_maintenance_log_passes_pyhanko_pdfsig_qpdf_and_verify() {
-    let sb = Sandbox::new();
+    let sb = Sandbox::at(TODAY);
     let pass = "maintenance passphrase";
     let with_pass = |args: &[&str]| {
         let out = sb

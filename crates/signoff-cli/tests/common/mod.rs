@@ -14,7 +14,15 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_signoff");
 pub struct Sandbox {
     pub dir: tempfile::TempDir,
     pub data: PathBuf,
+    /// When set, every command runs under libfaketime starting at this
+    /// time (`YYYY-MM-DD HH:MM:SS`, UTC; the clock keeps running), so a
+    /// test passes on any day it is run.
+    pub clock: Option<String>,
 }
+
+/// The longest any single command may take before the test fails naming
+/// it (a hang must fail fast, not use up CI's time).
+pub const COMMAND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 
 impl Sandbox {
     pub fn new() -> Self {
@@ -23,7 +31,18 @@ impl Sandbox {
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777))
             .expect("chmod");
         let data = dir.path().join("data");
-        Sandbox { dir, data }
+        Sandbox {
+            dir,
+            data,
+            clock: None,
+        }
+    }
+
+    /// A sandbox whose commands all run at `when` (`YYYY-MM-DD HH:MM:SS`).
+    pub fn at(when: &str) -> Self {
+        let mut sb = Sandbox::new();
+        sb.clock = Some(when.to_owned());
+        sb
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -35,7 +54,10 @@ impl Sandbox {
     }
 
     pub fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(BIN);
+        let mut c = match &self.clock {
+            Some(when) => faketime(when, BIN),
+            None => Command::new(BIN),
+        };
         c.arg("--data-dir")
             .arg(&self.data)
             .args(["--actor", "Test Runner"])
@@ -45,7 +67,11 @@ impl Sandbox {
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().expect("spawn signoff")
+        let what = match &self.clock {
+            Some(when) => format!("signoff {args:?} at {when}"),
+            None => format!("signoff {args:?}"),
+        };
+        output_within(self.cmd(args), COMMAND_TIMEOUT, &what)
     }
 
     /// Runs and expects success; returns stdout.
@@ -102,6 +128,61 @@ impl Sandbox {
             .args(["--actor", "Test Runner"])
             .args(args);
         c.output().expect("spawn signoff")
+    }
+}
+
+/// `program` under libfaketime (Debian's `faketime`), its clock starting at
+/// `when` and running on (the `@` form). The library is preloaded directly:
+/// the `faketime` wrapper keeps a named semaphore per process id, and one
+/// left behind by a killed run makes a later wrapper with that id fail.
+pub fn faketime(when: &str, program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut c = Command::new(program);
+    c.env("LD_PRELOAD", libfaketime())
+        .env("FAKETIME", format!("@{when}"))
+        .env("FAKETIME_DONT_FAKE_MONOTONIC", "1");
+    c
+}
+
+/// Where Debian's `faketime` package put the library (multiarch folder).
+fn libfaketime() -> &'static Path {
+    static LIB: OnceLock<PathBuf> = OnceLock::new();
+    LIB.get_or_init(|| {
+        let multiarch = std::fs::read_dir("/usr/lib")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path().join("faketime/libfaketime.so.1"));
+        std::iter::once(PathBuf::from("/usr/lib/faketime/libfaketime.so.1"))
+            .chain(multiarch)
+            .find(|p| p.exists())
+            .expect("libfaketime (Debian package faketime; `cargo xtask test` installs it)")
+    })
+}
+
+/// Runs `cmd` to completion with its output, or kills it and fails the
+/// test naming `what` when it takes longer than `limit`.
+pub fn output_within(mut cmd: Command, limit: std::time::Duration, what: &str) -> Output {
+    use std::process::Stdio;
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{what}: cannot start: {e}"));
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(out) => out.unwrap_or_else(|e| panic!("{what}: {e}")),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            panic!(
+                "{what} did not finish within {} s (killed)",
+                limit.as_secs()
+            );
+        }
     }
 }
 

@@ -57,12 +57,67 @@ impl Cadence {
     /// The `k`-th date of the series that starts on `start` (k = 0 is the
     /// start itself), with month ends clamped. `None` past year 262143.
     pub fn nth(self, start: NaiveDate, k: u32) -> Option<NaiveDate> {
+        #[cfg(test)]
+        steps::count();
         let n = self.every.checked_mul(k)?;
         match self.unit {
             Unit::Day => start.checked_add_days(Days::new(u64::from(n))),
             Unit::Week => start.checked_add_days(Days::new(7 * u64::from(n))),
             Unit::Month => start.checked_add_months(Months::new(n)),
             Unit::Year => start.checked_add_months(Months::new(n.checked_mul(12)?)),
+        }
+    }
+
+    /// The index `k` of the last date of the series from `start` that is on
+    /// or before `date` (`None` when `date` is before the start). Computed,
+    /// not searched: at most three [`Cadence::nth`] calls whatever the
+    /// distance, so no caller ever walks a series to find a date.
+    pub fn index_at_or_before(self, start: NaiveDate, date: NaiveDate) -> Option<u32> {
+        if date < start {
+            return None;
+        }
+        let every = i64::from(self.every);
+        let months = || {
+            i64::from(date.year() - start.year()) * 12 + i64::from(date.month())
+                - i64::from(start.month())
+        };
+        let guess = match self.unit {
+            Unit::Day => (date - start).num_days() / every,
+            Unit::Week => (date - start).num_days() / (7 * every),
+            Unit::Month => months() / every,
+            Unit::Year => months() / (12 * every),
+        };
+        let mut k = u32::try_from(guess).ok()?;
+        // Month ends are clamped, so the date in `date`'s month can fall
+        // after `date` (start on the 15th, `date` the 10th): then the one
+        // before is an earlier month, hence before `date`. Exact for days
+        // and weeks.
+        for _ in 0..2 {
+            if k == 0 || self.nth(start, k).is_some_and(|d| d <= date) {
+                break;
+            }
+            k -= 1;
+        }
+        Some(k)
+    }
+
+    /// The first date of the series on or after `date` (the start when
+    /// `date` is before it), by [`Cadence::index_at_or_before`].
+    pub fn first_on_or_after(self, start: NaiveDate, date: NaiveDate) -> Option<NaiveDate> {
+        match self.index_at_or_before(start, date) {
+            None => Some(start),
+            Some(k) => match self.nth(start, k)? {
+                d if d == date => Some(d),
+                _ => self.nth(start, k.checked_add(1)?),
+            },
+        }
+    }
+
+    /// The first date of the series strictly after `date`.
+    pub fn first_after(self, start: NaiveDate, date: NaiveDate) -> Option<NaiveDate> {
+        match self.index_at_or_before(start, date) {
+            None => Some(start),
+            Some(k) => self.nth(start, k.checked_add(1)?),
         }
     }
 
@@ -176,6 +231,26 @@ impl<'de> Deserialize<'de> for Cadence {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Cadence, D::Error> {
         let s = String::deserialize(d)?;
         s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Counts calls to [`Cadence::nth`] on this thread, so tests can prove that
+/// every schedule function stays within a fixed number of steps.
+#[cfg(test)]
+pub(crate) mod steps {
+    use std::cell::Cell;
+
+    thread_local!(static STEPS: Cell<u64> = const { Cell::new(0) });
+
+    pub fn count() {
+        STEPS.with(|s| s.set(s.get() + 1));
+    }
+
+    /// Runs `f` and returns its result with the number of steps it took.
+    pub fn measure<T>(f: impl FnOnce() -> T) -> (T, u64) {
+        let before = STEPS.with(Cell::get);
+        let out = f();
+        (out, STEPS.with(Cell::get) - before)
     }
 }
 

@@ -8,6 +8,8 @@ pub mod builtin;
 pub mod cadence;
 pub mod ics;
 pub mod plan;
+#[cfg(test)]
+mod props;
 
 use std::path::PathBuf;
 
@@ -253,6 +255,8 @@ pub fn status_of(task: &Task, history: &History, today: NaiveDate) -> Result<Tas
     let standing = match (task.state, open.map(|o| o.state)) {
         (TaskState::Archived, _) => Standing::Archived,
         (TaskState::Paused, _) => Standing::Paused,
+        // A day inside a closed pause (a list `--as-of` that day).
+        _ if plan::paused_on(&history.pauses, today) => Standing::Paused,
         (_, Some(OccurrenceState::Overdue)) => Standing::Overdue,
         (_, Some(OccurrenceState::Due)) => Standing::Due,
         _ => Standing::Upcoming,
@@ -629,7 +633,13 @@ impl Workspace {
         let history = self.store.task_history(id)?;
         let rules = task.rules()?;
         let open = plan::open_occurrence(&rules, &history.done(), &history.pauses, done_on)
-            .ok_or_else(|| Error::Invalid(format!("task '{id}' has no occurrence left")))?;
+            .ok_or_else(|| {
+                Error::Invalid(if plan::paused_on(&history.pauses, done_on) {
+                    format!("task '{id}' was paused on {done_on}; give a day it was active")
+                } else {
+                    format!("task '{id}' has no occurrence left")
+                })
+            })?;
         for f in &opts.files {
             Vault::check_source(f)?;
         }
