@@ -143,8 +143,11 @@ fn genuine_report(sb: &Sandbox, pdf: &Path) {
     signed_ok(sb, &["sign", &run, "-o", pdf.to_str().expect("p")]);
 }
 
-/// (accepted, output) from `signoff verify`.
-fn ours(pdf: &Path, trust: &[&Path]) -> (bool, String) {
+/// Whether a validator accepted the file, and what it printed.
+type Verdict = (bool, String);
+
+/// `signoff verify`'s verdict.
+fn ours(pdf: &Path, trust: &[&Path]) -> Verdict {
     let mut c = Command::new(common::BIN);
     c.arg("verify").arg(pdf);
     for t in trust {
@@ -162,8 +165,8 @@ fn ours(pdf: &Path, trust: &[&Path]) -> (bool, String) {
     }
 }
 
-/// (accepted, output) from pyHanko: every signature judged valid.
-fn pyhanko(pdf: &Path, trust: &[&Path]) -> (bool, String) {
+/// pyHanko's verdict: accepted when every signature is judged valid.
+fn pyhanko(pdf: &Path, trust: &[&Path]) -> Verdict {
     let bin = std::env::var("SIGNOFF_PYHANKO").unwrap_or_else(|_| "pyhanko".into());
     let mut c = Command::new(bin);
     c.args([
@@ -264,7 +267,7 @@ fn verify_and_pyhanko_agree_on_every_forgery_of_a_signed_report_issue_10() {
             .map(|(name, file, _)| (name.clone(), (ours(file, &trust), pyhanko(file, &trust))))
             .collect::<Vec<_>>()
     };
-    let verdicts: BTreeMap<String, ((bool, String), (bool, String))> = std::thread::scope(|s| {
+    let verdicts: BTreeMap<String, (Verdict, Verdict)> = std::thread::scope(|s| {
         let (a, b) = cases.split_at(cases.len() / 2);
         let h = s.spawn(|| run(a));
         let mut all = run(b);

@@ -95,11 +95,11 @@ struct Judge<'a> {
 }
 
 impl<'a> Judge<'a> {
-    fn old(&self, id: ObjectId) -> Option<&'a Object> {
+    fn before(&self, id: ObjectId) -> Option<&'a Object> {
         self.revs.get(self.k - 1, id)
     }
 
-    fn new(&self, id: ObjectId) -> Option<&'a Object> {
+    fn after(&self, id: ObjectId) -> Option<&'a Object> {
         self.revs.get(self.k, id)
     }
 
@@ -215,7 +215,7 @@ impl<'a> Judge<'a> {
         for num in leftover {
             let def = &rev.defined[&num];
             let id = (num, def.generation);
-            match self.old(id) {
+            match self.before(id) {
                 Some(old) if same(old, &def.object) => {}
                 Some(old) => {
                     let what = format!(
@@ -248,7 +248,7 @@ impl<'a> Judge<'a> {
         what: &str,
     ) -> (Option<Object>, Option<Object>) {
         let o = old.map(|o| match o {
-            Object::Reference(id) => self.old(*id).cloned().unwrap_or(Object::Null),
+            Object::Reference(id) => self.before(*id).cloned().unwrap_or(Object::Null),
             o => o.clone(),
         });
         let nv = new.map(|o| match o {
@@ -264,7 +264,7 @@ impl<'a> Judge<'a> {
                         ));
                     }
                 }
-                self.new(id).cloned().unwrap_or(Object::Null)
+                self.after(id).cloned().unwrap_or(Object::Null)
             }
             o => o.clone(),
         });
@@ -294,7 +294,7 @@ impl<'a> Judge<'a> {
     fn catalog(&mut self, root: ObjectId) {
         let n = self.n;
         let (Some(Object::Dictionary(old_cat)), Some(Object::Dictionary(new_cat))) =
-            (self.old(root), self.new(root))
+            (self.before(root), self.after(root))
         else {
             self.problem(format!(
                 "revision {n}'s catalog ({} {}) is not a dictionary in both revisions",
@@ -377,7 +377,7 @@ impl<'a> Judge<'a> {
     fn signature_field(&mut self, id: ObjectId) {
         let n = self.n;
         self.explained.insert(id.0);
-        let Some(Object::Dictionary(d)) = self.new(id) else {
+        let Some(Object::Dictionary(d)) = self.after(id) else {
             self.problem(format!(
                 "revision {n} adds field {} {}, which is not a dictionary",
                 id.0, id.1
@@ -423,7 +423,7 @@ impl<'a> Judge<'a> {
             Ok(Object::Reference(v)) if self.is_new(*v) => {
                 let v = *v;
                 self.explained.insert(v.0);
-                match self.new(v) {
+                match self.after(v) {
                     Some(Object::Dictionary(sig))
                         if sig.get(b"Type").and_then(Object::as_name).ok()
                             == Some(b"Sig".as_slice()) =>
@@ -460,7 +460,7 @@ impl<'a> Judge<'a> {
         let ap = match ap {
             Object::Reference(id) if self.is_new(*id) => {
                 self.explained.insert(id.0);
-                self.new(*id).cloned().unwrap_or(Object::Null)
+                self.after(*id).cloned().unwrap_or(Object::Null)
             }
             o => o.clone(),
         };
@@ -474,7 +474,7 @@ impl<'a> Judge<'a> {
             let empty = match value {
                 Object::Reference(id) if self.is_new(*id) => {
                     self.explained.insert(id.0);
-                    match self.new(*id) {
+                    match self.after(*id) {
                         Some(Object::Stream(s)) => s
                             .decompressed_content_with_limit(1 << 20)
                             .or_else(|_| {
@@ -502,7 +502,7 @@ impl<'a> Judge<'a> {
 
     fn pages(&mut self, root: ObjectId) {
         let n = self.n;
-        let Some(Object::Dictionary(cat)) = self.old(root) else {
+        let Some(Object::Dictionary(cat)) = self.before(root) else {
             return;
         };
         let Ok(Object::Reference(top)) = cat.get(b"Pages") else {
@@ -517,7 +517,7 @@ impl<'a> Judge<'a> {
             if !seen.insert(id) || seen.len() > MAX_PAGES {
                 break;
             }
-            let Some(Object::Dictionary(node)) = self.old(id) else {
+            let Some(Object::Dictionary(node)) = self.before(id) else {
                 continue;
             };
             match node.get(b"Type").and_then(Object::as_name) {
@@ -531,7 +531,7 @@ impl<'a> Judge<'a> {
         }
         let mut claimed = BTreeSet::new();
         for (i, page) in pages.into_iter().enumerate() {
-            let Some(Object::Dictionary(old_page)) = self.old(page) else {
+            let Some(Object::Dictionary(old_page)) = self.before(page) else {
                 continue;
             };
             let annots_ref = old_page
@@ -542,7 +542,7 @@ impl<'a> Judge<'a> {
                 continue;
             }
             let label = format!("object {} {} (a /Page, page {})", page.0, page.1, i + 1);
-            let new_page = match self.new(page) {
+            let new_page = match self.after(page) {
                 Some(Object::Dictionary(d)) => d,
                 other => {
                     self.explained.insert(page.0);
@@ -577,7 +577,7 @@ impl<'a> Judge<'a> {
             for a in added {
                 match a {
                     Object::Reference(w) if self.new_fields.contains(&w) && claimed.insert(w) => {
-                        if let Some(Object::Dictionary(d)) = self.new(w)
+                        if let Some(Object::Dictionary(d)) = self.after(w)
                             && let Ok(p) = d.get(b"P")
                             && p.as_reference().ok() != Some(page)
                         {

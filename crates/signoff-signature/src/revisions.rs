@@ -296,7 +296,10 @@ fn xref_table(lx: &mut Lexer) -> Result<(Dictionary, BTreeMap<u32, Entry>), Stri
         }
         lx.skip_ws_only();
         for i in 0..count {
-            let number = u32::try_from(first + i).map_err(|_| "object number out of range")?;
+            let number = first
+                .checked_add(i)
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or("object number out of range")?;
             let line = lx
                 .buf
                 .get(lx.pos..lx.pos + 18)
@@ -344,7 +347,7 @@ fn xref_table(lx: &mut Lexer) -> Result<(Dictionary, BTreeMap<u32, Entry>), Stri
             }
         }
     }
-    match lx.object(0, &|_| None)? {
+    match lx.object(0)? {
         Object::Dictionary(d) => Ok((d, entries)),
         _ => Err(format!(
             "the trailer of the cross-reference at byte {at} is not a dictionary"
@@ -398,7 +401,9 @@ fn xref_stream_entries(stream: &Stream) -> Result<BTreeMap<u32, Entry>, String> 
     if width == 0 {
         return Err("its entries are empty".into());
     }
-    let listed: u64 = index.chunks(2).map(|p| p[1]).sum();
+    let listed: u64 = index
+        .chunks(2)
+        .fold(0u64, |sum, p| sum.saturating_add(p[1]));
     if data.len() as u64 != listed.saturating_mul(width as u64) {
         return Err(format!(
             "it holds {} bytes, not the {listed} entries of {width} bytes its /Index says",
@@ -410,7 +415,10 @@ fn xref_stream_entries(stream: &Stream) -> Result<BTreeMap<u32, Entry>, String> 
     for pair in index.chunks(2) {
         for i in 0..pair[1] {
             let row = rows.next().ok_or("it is truncated")?;
-            let number = u32::try_from(pair[0] + i).map_err(|_| "object number out of range")?;
+            let number = pair[0]
+                .checked_add(i)
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or("object number out of range")?;
             let mut fields = [0u64; 3];
             let mut at = 0;
             for (f, &n) in w.iter().enumerate() {
@@ -661,13 +669,17 @@ fn object_stream(stream: &Stream) -> Result<Vec<(u32, Object)>, String> {
     }
     let mut out = Vec::with_capacity(n);
     for (i, &(num, off)) in index.iter().enumerate() {
-        let stop = index.get(i + 1).map_or(data.len(), |p| first + p.1);
-        let begin = first + off;
+        let stop = index
+            .get(i + 1)
+            .map_or(Some(data.len()), |p| first.checked_add(p.1));
+        let (Some(begin), Some(stop)) = (first.checked_add(off), stop) else {
+            return Err(format!("object {num}'s offset is out of range"));
+        };
         if begin > stop || stop > data.len() {
             return Err(format!("object {num}'s offset is out of order"));
         }
         let mut lx = Lexer::new(&data[..stop], begin);
-        let obj = lx.object(0, &|_| None)?;
+        let obj = lx.object(0)?;
         lx.skip_ws();
         if lx.pos != stop {
             return Err(format!(
@@ -789,7 +801,7 @@ impl<'a> Lexer<'a> {
         let num = u32::try_from(self.unsigned()?).map_err(|_| "object number out of range")?;
         let generation = u16::try_from(self.unsigned()?).map_err(|_| "generation out of range")?;
         self.expect(b"obj")?;
-        let obj = self.object(0, length_of)?;
+        let obj = self.object(0)?;
         let obj = match obj {
             Object::Dictionary(dict) if self.keyword_is(b"stream") => {
                 match self.buf.get(self.pos..self.pos + 2) {
@@ -841,7 +853,7 @@ impl<'a> Lexer<'a> {
         Ok(((num, generation), obj))
     }
 
-    fn object(&mut self, depth: usize, length_of: &LengthOf) -> Result<Object, String> {
+    fn object(&mut self, depth: usize) -> Result<Object, String> {
         if depth > MAX_DEPTH {
             return Err(format!(
                 "objects nest deeper than {MAX_DEPTH} at byte {}",
@@ -872,7 +884,7 @@ impl<'a> Lexer<'a> {
                         Some(b'/') => {
                             self.pos += 1;
                             let key = self.name_body()?;
-                            let value = self.object(depth + 1, length_of)?;
+                            let value = self.object(depth + 1)?;
                             if dict.has(&key) {
                                 return Err(format!(
                                     "a dictionary at byte {at} has the key /{} twice",
@@ -900,7 +912,7 @@ impl<'a> Lexer<'a> {
                         self.pos += 1;
                         return Ok(Object::Array(items));
                     }
-                    items.push(self.object(depth + 1, length_of)?);
+                    items.push(self.object(depth + 1)?);
                 }
             }
             b'0'..=b'9' | b'+' | b'-' | b'.' => self.number_or_reference(),
@@ -1074,8 +1086,138 @@ impl<'a> Lexer<'a> {
 mod tests {
     use super::*;
 
+    /// A file written object by object, with a cross-reference table per
+    /// revision; `body` text is written as is before the objects.
+    struct Writer {
+        out: Vec<u8>,
+        prev: Option<usize>,
+    }
+
+    impl Writer {
+        fn new() -> Self {
+            Writer {
+                out: b"%PDF-1.7\n%\xe2\xe3\n".to_vec(),
+                prev: None,
+            }
+        }
+
+        fn revision(&mut self, body: &[u8], objects: &[(u32, &[u8])], xref_extra: &[(u32, usize)]) {
+            self.out.extend_from_slice(body);
+            let mut entries: Vec<(u32, usize)> = Vec::new();
+            for (num, text) in objects {
+                entries.push((*num, self.out.len()));
+                self.out
+                    .extend_from_slice(format!("{num} 0 obj\n").as_bytes());
+                self.out.extend_from_slice(text);
+                self.out.extend_from_slice(b"\nendobj\n");
+            }
+            entries.extend_from_slice(xref_extra);
+            let at = self.out.len();
+            let mut x = String::from("xref\n0 1\n0000000000 65535 f \n");
+            for (num, off) in &entries {
+                x += &format!("{num} 1\n{off:010} 00000 n \n");
+            }
+            let prev = self.prev.map(|p| format!(" /Prev {p}")).unwrap_or_default();
+            x += &format!("trailer\n<< /Size 9 /Root 1 0 R{prev} >>\nstartxref\n{at}\n%%EOF\n");
+            self.out.extend_from_slice(x.as_bytes());
+            self.prev = Some(at);
+        }
+    }
+
+    fn base() -> Writer {
+        let mut w = Writer::new();
+        w.revision(
+            b"",
+            &[
+                (1, b"<< /Type /Catalog /Pages 2 0 R >>"),
+                (2, b"<< /Type /Pages /Kids [] /Count 0 >>"),
+                (3, b"<< /Length 5 >>\nstream\nhello\nendstream"),
+            ],
+            &[],
+        );
+        w
+    }
+
+    #[test]
+    fn revisions_are_read_whole_or_refused_with_the_reason() {
+        let mut w = base();
+        w.revision(
+            b"% a comment\n",
+            &[(3, b"<< /Length 3 >>\nstream\nbye\nendstream")],
+            &[],
+        );
+        let revs = Revisions::parse(&w.out).expect("two clean revisions");
+        assert_eq!(revs.list.len(), 2);
+        assert_eq!(revs.end, w.out.len());
+        assert!(matches!(revs.state(0, 3), State::Defined(_)));
+        assert_eq!(revs.defined_in(3), Some(1));
+        assert_eq!(revs.defined_in(2), Some(0));
+
+        // (case, how the second revision is written, what the refusal says)
+        type Case = (
+            &'static str,
+            &'static [u8],
+            &'static [(u32, &'static [u8])],
+            &'static str,
+        );
+        let cases: &[Case] = &[
+            (
+                "hidden object",
+                b"7 0 obj\n(hidden)\nendobj\n",
+                &[(3, b"(x)")],
+                "hidden object",
+            ),
+            (
+                "defined twice",
+                b"3 0 obj\n(one)\nendobj\n",
+                &[(3, b"(two)")],
+                "defined twice",
+            ),
+            (
+                "garbage in the body",
+                b"garbage\n",
+                &[(3, b"(x)")],
+                "not an object",
+            ),
+            (
+                "bad stream length",
+                b"",
+                &[(3, b"<< /Length 99 >>\nstream\nbye\nendstream")],
+                "runs past its revision",
+            ),
+            ("duplicate key", b"", &[(3, b"<< /A 1 /A 2 >>")], "twice"),
+        ];
+        for (name, body, objects, says) in cases {
+            let mut w = base();
+            w.revision(body, objects, &[]);
+            let e = Revisions::parse(&w.out).expect_err(name);
+            assert!(e.contains(says), "{name}: {e}");
+        }
+
+        // The cross-reference points an object into the first revision.
+        let mut w = base();
+        w.revision(b"", &[], &[(2, 15)]);
+        let e = Revisions::parse(&w.out).expect_err("pointer into revision 1");
+        assert!(e.contains("not where this revision defines it"), "{e}");
+
+        // A /Prev that points forward (a loop) is refused, not followed.
+        let mut w = base();
+        w.prev = Some(w.out.len() + 10_000);
+        w.revision(b"", &[(3, b"(x)")], &[]);
+        let e = Revisions::parse(&w.out).expect_err("forward /Prev");
+        assert!(e.contains("/Prev"), "{e}");
+
+        // More than MAX_REVISIONS revisions.
+        let mut w = base();
+        for _ in 0..MAX_REVISIONS {
+            w.revision(b"", &[(3, b"(x)")], &[]);
+        }
+        let e = Revisions::parse(&w.out).expect_err("too many revisions");
+        assert!(e.contains("more than 64 revisions"), "{e}");
+    }
+
     fn parse(text: &[u8]) -> Result<Object, String> {
-        Lexer::new(text, 0).object(0, &|_| None)
+        Lexer::new(text, 0).object(0)
     }
 
     #[test]

@@ -383,8 +383,10 @@ fn the_verifier_accepts_good_signatures_and_names_each_kind_of_tampering() {
 fn the_verifier_never_panics_on_damaged_files() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (signer, cert) = identity(dir.path(), "zoe");
+    let (approver, cert2) = identity(dir.path(), "approver");
     let signed = sign(&base_pdf(), &signer, "Prepared by");
-    let trusted = trust(&cert);
+    let twice = sign(&signed, &approver, "Approved by");
+    let trusted = [trust(&cert), trust(&cert2)].concat();
     let mut rng = 0x2545_F491_4F6C_DD1Du64;
     let mut next = move || {
         rng ^= rng << 13;
@@ -392,30 +394,33 @@ fn the_verifier_never_panics_on_damaged_files() {
         rng ^= rng << 17;
         rng
     };
-    let mut rejected = 0;
-    for round in 0..300 {
-        let mut bytes = signed.clone();
-        match round % 3 {
-            0 => {
-                let at = (next() as usize) % bytes.len();
-                bytes[at] ^= 1 << (next() % 8);
+    // Once signed, and countersigned (two revisions, the second judged).
+    for (what, good) in [("signed", &signed), ("countersigned", &twice)] {
+        let mut rejected = 0;
+        for round in 0..300 {
+            let mut bytes = good.clone();
+            match round % 3 {
+                0 => {
+                    let at = (next() as usize) % bytes.len();
+                    bytes[at] ^= 1 << (next() % 8);
+                }
+                1 => bytes.truncate((next() as usize) % bytes.len()),
+                _ => {
+                    let at = (next() as usize) % bytes.len();
+                    bytes.insert(at, b'0');
+                }
             }
-            1 => bytes.truncate((next() as usize) % bytes.len()),
-            _ => {
-                let at = (next() as usize) % bytes.len();
-                bytes.insert(at, b'0');
+            // Must return, not panic; and a changed file must not verify.
+            if let Ok(v) = verify_pdf(&bytes, &trusted)
+                && v.ok
+            {
+                continue; // a flip inside the zero padding of /Contents changes nothing signed
             }
+            rejected += 1;
         }
-        // Must return, not panic; and a changed file must not verify.
-        if let Ok(v) = verify_pdf(&bytes, &trusted)
-            && v.ok
-        {
-            continue; // a flip inside the zero padding of /Contents changes nothing signed
-        }
-        rejected += 1;
+        assert!(
+            rejected > 250,
+            "{what}: almost every damaged copy is rejected ({rejected}/300)"
+        );
     }
-    assert!(
-        rejected > 250,
-        "almost every damaged copy is rejected ({rejected}/300)"
-    );
 }
