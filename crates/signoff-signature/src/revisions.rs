@@ -165,8 +165,8 @@ impl Revisions {
         })?
     }
 
-    /// Every live object of the final file.
-    pub fn live_objects(&self) -> BTreeMap<ObjectId, Object> {
+    /// Every live object of the final file, borrowed.
+    pub fn live(&self) -> Vec<(ObjectId, &Object)> {
         let last = self.list.len() - 1;
         let numbers: BTreeSet<u32> = self
             .list
@@ -176,10 +176,30 @@ impl Revisions {
         numbers
             .into_iter()
             .filter_map(|n| match self.state(last, n) {
-                State::Defined(d) => Some(((n, d.generation), d.object.clone())),
+                State::Defined(d) => Some(((n, d.generation), &d.object)),
                 _ => None,
             })
             .collect()
+    }
+
+    /// Every live object of the final file, and its trailer, moved out
+    /// (no copy of the streams).
+    pub fn into_live_objects(mut self) -> (BTreeMap<ObjectId, Object>, Dictionary) {
+        let mut out = BTreeMap::new();
+        let mut gone = BTreeSet::new();
+        let trailer = self.trailer().clone();
+        for rev in self.list.iter_mut().rev() {
+            for (n, d) in std::mem::take(&mut rev.defined) {
+                if !gone.contains(&n) {
+                    out.entry((n, d.generation)).or_insert(d.object);
+                    gone.insert(n);
+                }
+            }
+            for n in rev.freed.keys() {
+                gone.insert(*n);
+            }
+        }
+        (out, trailer)
     }
 
     /// The final trailer.

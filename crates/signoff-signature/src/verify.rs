@@ -90,7 +90,7 @@ pub fn verify_pdf(pdf: &[u8], trusted: &[Vec<u8>]) -> Result<PdfVerification, Pd
 
     // Signature fields: widget/field dictionaries whose /V is a /Sig.
     let mut sigs: Vec<(String, ObjectId)> = Vec::new();
-    for obj in revs.live_objects().values() {
+    for (_, obj) in revs.live() {
         let Ok(d) = obj.as_dict() else { continue };
         if d.get(b"FT").and_then(Object::as_name).ok() != Some(b"Sig".as_slice()) {
             continue;
@@ -191,9 +191,9 @@ pub fn strict_document(pdf: &[u8]) -> Result<Document, PdfVerifyError> {
     }
     let revs = Revisions::parse(pdf).map_err(PdfVerifyError::Damaged)?;
     let mut doc = Document::new();
-    doc.objects = revs.live_objects();
+    let (objects, mut trailer) = revs.into_live_objects();
+    doc.objects = objects;
     doc.max_id = doc.objects.keys().map(|id| id.0).max().unwrap_or(0);
-    let mut trailer = revs.trailer().clone();
     for key in [
         &b"Prev"[..],
         b"Type",
