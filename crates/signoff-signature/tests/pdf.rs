@@ -379,6 +379,47 @@ fn the_verifier_accepts_good_signatures_and_names_each_kind_of_tampering() {
     }
 }
 
+/// The one-page PDF with the page's `/Annots`, the catalog's `/AcroForm`
+/// and its `/Fields` each an object of its own (other writers do this).
+fn base_pdf_with_indirect_form() -> Vec<u8> {
+    let mut doc = Document::load_mem(&base_pdf()).expect("load");
+    let annots = doc.add_object(Object::Array(vec![]));
+    let fields = doc.add_object(Object::Array(vec![]));
+    let form = doc.add_object(dictionary! { "Fields" => fields });
+    let page = *doc.get_pages().values().next().expect("page");
+    doc.get_object_mut(page)
+        .and_then(Object::as_dict_mut)
+        .expect("page")
+        .set("Annots", annots);
+    doc.catalog_mut().expect("catalog").set("AcroForm", form);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).expect("save");
+    out
+}
+
+#[test]
+fn countersigning_stays_within_what_the_verifier_allows_for_indirect_form_entries() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (preparer, cert1) = identity(dir.path(), "preparer");
+    let (approver, cert2) = identity(dir.path(), "approver");
+    let once = sign(&base_pdf_with_indirect_form(), &preparer, "Prepared by");
+    let twice = sign(&once, &approver, "Approved by");
+    let thrice = sign(&twice, &preparer, "Released by");
+    let both: Vec<Vec<u8>> = [trust(&cert1), trust(&cert2)].concat();
+    let v = verify_pdf(&thrice, &both).expect("verify");
+    assert!(
+        v.ok && v.signatures.len() == 3,
+        "appending to indirect /Annots and /Fields is a signature change: {v:#?}"
+    );
+    let file = dir.path().join("indirect.pdf");
+    std::fs::write(&file, &thrice).expect("write");
+    let (ok, text) = pyhanko_validate(&file, &[&cert1, &cert2]);
+    assert!(
+        ok && text.matches("The signature is judged VALID.").count() == 3,
+        "pyHanko agrees: {text}"
+    );
+}
+
 #[test]
 fn the_verifier_never_panics_on_damaged_files() {
     let dir = tempfile::tempdir().expect("tempdir");
