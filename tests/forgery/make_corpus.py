@@ -429,7 +429,7 @@ def main():
     r.xref = "stream"
     hidden = b"%d 0 " % content
     # An object stream listed in the cross-reference whose objects are not:
-    stm = r.add(stream(hidden + b"<< /Hidden true >>\n", b"/Type /ObjStm /N 1 /First %d " % len(hidden)))
+    r.add(stream(hidden + b"<< /Hidden true >>\n", b"/Type /ObjStm /N 1 /First %d " % len(hidden)))
     case("objstm-hidden-object", "object stream: a new object stream whose header hides objects the cross-reference does not list, countersigned",
          countersigned(r.build(), signer))
     r = rev()
@@ -455,11 +455,11 @@ def main():
     case("duplicate-definition", "duplicate: page 1's content defined twice in one revision (the cross-reference names the second), countersigned",
          countersigned(r.build(), signer))
     r = rev()
-    # Point the content object into the signed bytes of another object.
+    # The update lists page 1's content, then its entry is pointed at the
+    # signed bytes of another object (the last page) in revision 1.
     target = probe.pages()[-1].idnum
     r.raw_offsets[content] = (0, 0)
     data = bytearray(r.build())
-    # rewrite the entry to point at an offset inside revision 1
     xref_pos = data.rfind(b"\nxref\n")
     m = re.search(rb"(\d{10}) 00000 n", bytes(data[xref_pos:]))
     target_offset = genuine.find(b"\n%d 0 obj" % target) + 1
