@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use signoff_core::activity::{GENESIS, entry_is_intact};
 use signoff_core::model::EvidenceKind;
 use signoff_core::template::hex;
-use signoff_signature::verify::{PdfVerification, PdfVerifyError, verify_pdf};
+use signoff_signature::verify::{PdfVerification, PdfVerifyError, strict_document, verify_pdf};
 
 use crate::{Content, MANIFEST_NAME, REPORT_SCHEMA, ReportManifest, SUMS_NAME};
 
@@ -51,27 +51,39 @@ fn check(name: &str, ok: bool, detail: impl Into<String>) -> Check {
 pub fn check_report(pdf: &[u8], trusted: &[Vec<u8>]) -> Result<ReportCheck, PdfVerifyError> {
     let signatures = verify_pdf(pdf, trusted)?;
     let mut checks = Vec::new();
-    checks.push(if signatures.signatures.is_empty() {
-        check("signatures", false, "the PDF carries no signature")
-    } else if signatures.ok {
-        check(
-            "signatures",
-            true,
-            match signatures.signatures.len() {
-                1 => "1 signature, intact, covering the whole file".to_owned(),
-                n => format!("{n} signatures, each intact, the last covering the whole file"),
-            },
-        )
-    } else {
-        let mut why: Vec<String> = signatures.problems.clone();
-        for s in &signatures.signatures {
-            why.extend(s.problems.iter().map(|p| format!("{}: {p}", s.field)));
-        }
-        check("signatures", false, why.join("; "))
-    });
+    checks.push(
+        if signatures.signatures.is_empty()
+            && signatures
+                .problems
+                .iter()
+                .all(|p| p == "the PDF has no signature")
+        {
+            check("signatures", false, "the PDF carries no signature")
+        } else if signatures.ok {
+            check(
+                "signatures",
+                true,
+                match signatures.signatures.len() {
+                    1 => "1 signature, intact, covering the whole file".to_owned(),
+                    n => format!("{n} signatures, each intact, the last covering the whole file"),
+                },
+            )
+        } else {
+            let mut why: Vec<String> = signatures.problems.clone();
+            for s in &signatures.signatures {
+                why.extend(s.problems.iter().map(|p| format!("{}: {p}", s.field)));
+            }
+            check("signatures", false, why.join("; "))
+        },
+    );
 
-    let doc = Document::load_mem(pdf).map_err(|e| PdfVerifyError::Damaged(e.to_string()))?;
-    let files = embedded_files(&doc);
+    // The content is read from the same strict parse the signatures were
+    // checked against, never from a lenient reader's repair of the file.
+    let doc = match strict_document(pdf) {
+        Ok(doc) => Ok(doc),
+        Err(PdfVerifyError::Damaged(e)) => Err(e),
+        Err(e) => return Err(e),
+    };
     let mut out = ReportCheck {
         ok: false,
         signatures,
@@ -80,7 +92,18 @@ pub fn check_report(pdf: &[u8], trusted: &[Vec<u8>]) -> Result<ReportCheck, PdfV
         target: None,
         environment: None,
     };
-    let files = match files {
+    let doc = match doc {
+        Ok(d) => d,
+        Err(e) => {
+            out.checks.push(check(
+                "structure",
+                false,
+                format!("the PDF cannot be read whole: {e}"),
+            ));
+            return Ok(out);
+        }
+    };
+    let files = match embedded_files(&doc) {
         Ok(f) => f,
         Err(e) => {
             out.checks

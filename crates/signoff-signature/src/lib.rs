@@ -8,7 +8,9 @@
 #![forbid(unsafe_code)]
 
 pub mod identity;
+pub mod modifications;
 pub mod pdf;
+pub mod revisions;
 pub mod verify;
 
 pub use identity::{

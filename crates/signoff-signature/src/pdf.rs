@@ -220,17 +220,39 @@ fn add_to_acroform(
     catalog_id: ObjectId,
     field: ObjectId,
 ) -> Result<()> {
+    // `/Fields` may be an array object of its own: then that object is
+    // appended to (the verifier allows appending, never replacing).
+    let fields_id = prev
+        .catalog()
+        .ok()
+        .and_then(|c| c.get(b"AcroForm").ok())
+        .and_then(|f| match f {
+            Object::Reference(id) => prev.get_object(*id).ok(),
+            f => Some(f),
+        })
+        .and_then(|f| f.as_dict().ok())
+        .and_then(|f| f.get(b"Fields").ok())
+        .and_then(|f| f.as_reference().ok());
+    if let Some(id) = fields_id {
+        inc.opt_clone_object_to_new_document(id).map_err(failed)?;
+        match inc.new_document.get_object_mut(id).map_err(failed)? {
+            Object::Array(list) => list.push(Object::Reference(field)),
+            _ => return Err(failed("the form's /Fields is not an array")),
+        }
+    }
     edit_entry(inc, prev, catalog_id, b"AcroForm", |form| {
         if !matches!(form, Object::Dictionary(_)) {
             *form = Object::Dictionary(Dictionary::new());
         }
         if let Object::Dictionary(form) = form {
-            let mut fields = match form.get(b"Fields") {
-                Ok(Object::Array(a)) => a.clone(),
-                _ => Vec::new(),
-            };
-            fields.push(Object::Reference(field));
-            form.set("Fields", Object::Array(fields));
+            if fields_id.is_none() {
+                let mut fields = match form.get(b"Fields") {
+                    Ok(Object::Array(a)) => a.clone(),
+                    _ => Vec::new(),
+                };
+                fields.push(Object::Reference(field));
+                form.set("Fields", Object::Array(fields));
+            }
             form.set("SigFlags", Object::Integer(3));
         }
     })

@@ -2,11 +2,12 @@
 //! signature, that its byte range is well formed, that the bytes it covers
 //! hash to the CMS message digest, that the CMS signature over the signed
 //! attributes verifies with the embedded certificate, whether that
-//! certificate is one the auditor trusts, and that nothing but later
-//! signatures was added after it (the last signature must cover the whole
-//! file). Never panics on hostile input: every failure is a named problem.
-
-use std::collections::BTreeMap;
+//! certificate is one the auditor trusts, that its byte range ends where
+//! the revision that adds it ends, and that nothing but later signatures
+//! was added after it (the last signature must cover the whole file).
+//! The file is read by `revisions.rs` (strict, never repaired) and every
+//! later revision is judged by `modifications.rs` (an allow-list). Never
+//! panics on hostile input: every failure is a named problem.
 
 use cms::content_info::ContentInfo;
 use cms::signed_data::{SignedData, SignerIdentifier};
@@ -15,6 +16,9 @@ use lopdf::{Document, Object, ObjectId};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
+
+use crate::modifications;
+use crate::revisions::Revisions;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PdfVerifyError {
@@ -60,17 +64,33 @@ pub struct PdfVerification {
 
 /// Verifies every signature of `pdf`. `trusted` holds DER certificates the
 /// verifier trusts (an empty list skips the trust check).
+///
+/// The file is read by our own strict parser (`revisions.rs`), never
+/// repaired: a file it cannot read whole is NOT VALID, with the reason.
+/// Every revision after the first signature is judged by the allow-list
+/// in `modifications.rs`; each signature lists the problems of the
+/// revisions that follow it.
 pub fn verify_pdf(pdf: &[u8], trusted: &[Vec<u8>]) -> Result<PdfVerification, PdfVerifyError> {
     if !pdf.starts_with(b"%PDF-") {
         return Err(PdfVerifyError::NotAPdf);
     }
-    let doc = Document::load_mem(pdf).map_err(|e| PdfVerifyError::Damaged(e.to_string()))?;
+    let revs = match Revisions::parse(pdf) {
+        Ok(r) => r,
+        Err(e) => {
+            return Ok(PdfVerification {
+                ok: false,
+                signatures: Vec::new(),
+                problems: vec![format!("the PDF's structure cannot be read: {e}")],
+            });
+        }
+    };
     let trusted_fps: Vec<String> = trusted.iter().map(|c| fingerprint(c)).collect();
     let mut problems = Vec::new();
+    let last = revs.list.len() - 1;
 
     // Signature fields: widget/field dictionaries whose /V is a /Sig.
     let mut sigs: Vec<(String, ObjectId)> = Vec::new();
-    for obj in doc.objects.values() {
+    for (_, obj) in revs.live() {
         let Ok(d) = obj.as_dict() else { continue };
         if d.get(b"FT").and_then(Object::as_name).ok() != Some(b"Sig".as_slice()) {
             continue;
@@ -79,7 +99,7 @@ pub fn verify_pdf(pdf: &[u8], trusted: &[Vec<u8>]) -> Result<PdfVerification, Pd
             let name = d
                 .get(b"T")
                 .and_then(Object::as_str)
-                .map(|t| String::from_utf8_lossy(t).into_owned())
+                .map(crate::pdf::decode_text)
                 .unwrap_or_default();
             sigs.push((name, *v));
         }
@@ -88,56 +108,105 @@ pub fn verify_pdf(pdf: &[u8], trusted: &[Vec<u8>]) -> Result<PdfVerification, Pd
         problems.push("the PDF has no signature".to_owned());
     }
 
-    let mut checks = Vec::new();
+    // (check, the revision that defines it)
+    let mut checks: Vec<(SignatureCheck, Option<usize>)> = Vec::new();
     for (field, id) in sigs {
-        let Ok(sig) = doc.get_object(id).and_then(Object::as_dict) else {
+        let Some(sig) = revs.get(last, id).and_then(|o| o.as_dict().ok()) else {
             problems.push(format!("{field}: its signature dictionary is missing"));
             continue;
         };
-        checks.push(check_signature(pdf, &field, sig, &trusted_fps));
-    }
-    checks.sort_by_key(|c| c.byte_range[2] + c.byte_range[3]);
-
-    // What follows each signature must be later signatures only; the last
-    // one must reach the end of the file.
-    let len = pdf.len() as u64;
-    let ends: Vec<u64> = checks
-        .iter()
-        .map(|c| c.byte_range[2] + c.byte_range[3])
-        .collect();
-    for (i, check) in checks.iter_mut().enumerate() {
-        let end = ends[i];
-        check.bytes_after = len.saturating_sub(end);
-        if i + 1 == ends.len() {
-            check.only_signatures_after = end == len;
-            if end != len {
-                check.problems.push(format!(
-                    "{} bytes after it are not covered by any signature (something was appended after signing)",
-                    len - end
-                ));
-            }
-        } else {
-            match changes_after(pdf, end as usize) {
-                Ok(changed) if changed.is_empty() => check.only_signatures_after = true,
-                Ok(changed) => check.problems.push(format!(
-                    "content was changed after it was signed: {}",
-                    changed.join(", ")
-                )),
-                Err(e) => check
-                    .problems
-                    .push(format!("the revision it signed cannot be read: {e}")),
-            }
+        let mut check = check_signature(pdf, &field, sig, &trusted_fps);
+        let rev = revs.defined_in(id.0);
+        let end = check.byte_range[2] + check.byte_range[3];
+        match rev.map(|r| &revs.list[r]) {
+            _ if check.byte_range == [0; 4] => {}
+            Some(r) if end == r.end as u64 || end == r.eof_end as u64 => {}
+            Some(r) => check.problems.push(format!(
+                "its /ByteRange ends at byte {end}, not at the end of the revision that adds it (byte {})",
+                r.end
+            )),
+            None => check
+                .problems
+                .push("no revision of the file defines its signature dictionary".into()),
         }
+        checks.push((check, rev));
+    }
+    checks.sort_by_key(|(c, _)| c.byte_range[2] + c.byte_range[3]);
+
+    // Every revision after the first signed one must only add signatures.
+    let first_signed = checks.iter().filter_map(|(_, r)| *r).min();
+    let judged: Vec<(usize, Vec<String>)> = match first_signed {
+        Some(f) => (f + 1..revs.list.len())
+            .map(|k| (k, modifications::judge(&revs, k)))
+            .collect(),
+        None => Vec::new(),
+    };
+    let len = pdf.len() as u64;
+    let count = checks.len();
+    let mut out = Vec::with_capacity(count);
+    for (i, (mut check, rev)) in checks.into_iter().enumerate() {
+        let end = check.byte_range[2] + check.byte_range[3];
+        check.bytes_after = len.saturating_sub(end);
+        let after: Vec<String> = judged
+            .iter()
+            .filter(|(k, _)| rev.is_some_and(|r| *k > r))
+            .flat_map(|(_, p)| p.iter().cloned())
+            .collect();
+        let mut clean = after.is_empty();
+        if !after.is_empty() {
+            check.problems.push(format!(
+                "content was changed after it was signed: {}",
+                after.join("; ")
+            ));
+        }
+        if i + 1 == count && end != len {
+            clean = false;
+            check.problems.push(format!(
+                "{} bytes after it are not covered by any signature (something was appended after signing)",
+                len.saturating_sub(end)
+            ));
+        }
+        check.only_signatures_after = clean;
+        out.push(check);
     }
     let ok = problems.is_empty()
-        && checks.iter().all(|c| {
+        && !out.is_empty()
+        && out.iter().all(|c| {
             c.problems.is_empty() && c.integrity && c.signature && c.trusted != Some(false)
         });
     Ok(PdfVerification {
         ok,
-        signatures: checks,
+        signatures: out,
         problems,
     })
+}
+
+/// The document as our strict parser reads it (the live objects of its
+/// last revision), for readers of its content such as the report check:
+/// they then see exactly what the signatures were checked against, never
+/// a lenient reader's repair.
+pub fn strict_document(pdf: &[u8]) -> Result<Document, PdfVerifyError> {
+    if !pdf.starts_with(b"%PDF-") {
+        return Err(PdfVerifyError::NotAPdf);
+    }
+    let revs = Revisions::parse(pdf).map_err(PdfVerifyError::Damaged)?;
+    let mut doc = Document::new();
+    let (objects, mut trailer) = revs.into_live_objects();
+    doc.objects = objects;
+    doc.max_id = doc.objects.keys().map(|id| id.0).max().unwrap_or(0);
+    for key in [
+        &b"Prev"[..],
+        b"Type",
+        b"W",
+        b"Index",
+        b"Filter",
+        b"DecodeParms",
+        b"Length",
+    ] {
+        trailer.remove(key);
+    }
+    doc.trailer = trailer;
+    Ok(doc)
 }
 
 fn check_signature(
@@ -205,6 +274,20 @@ fn check_signature(
             return c;
         }
     };
+    // The value checked must be the one in the gap, not one kept elsewhere
+    // (signature wrapping).
+    let gap: Vec<u8> = pdf[b + 1..cc - 1]
+        .chunks(2)
+        .map(|p| {
+            let hex = |x: u8| (x as char).to_digit(16).unwrap_or(0) as u8;
+            (hex(p[0]) << 4) | p.get(1).map_or(0, |&x| hex(x))
+        })
+        .collect();
+    if gap != contents {
+        c.problems
+            .push("its /Contents is not the value in its byte-range gap".into());
+        return c;
+    }
     match verify_cms(&contents, &digest) {
         Ok(v) => {
             c.fingerprint_sha256 = fingerprint(&v.cert_der);
@@ -314,68 +397,6 @@ fn verify_raw(spki_der: &[u8], message: &[u8], signature: &[u8]) -> bool {
             .unwrap_or(false);
     }
     false
-}
-
-/// Objects changed between the revision ending at `end` and the whole
-/// file, other than what adding a signature changes (signature and field
-/// dictionaries, the page's /Annots, the catalog's /AcroForm, field lists).
-fn changes_after(pdf: &[u8], end: usize) -> Result<Vec<String>, String> {
-    let before = Document::load_mem(&pdf[..end]).map_err(|e| e.to_string())?;
-    let after = Document::load_mem(pdf).map_err(|e| e.to_string())?;
-    let mut changed = Vec::new();
-    let old: &BTreeMap<ObjectId, Object> = &before.objects;
-    for (id, obj) in &after.objects {
-        let prior = old.get(id);
-        if prior == Some(obj) {
-            continue;
-        }
-        if !is_signature_change(prior, obj) {
-            changed.push(format!("object {} {}", id.0, id.1));
-        }
-    }
-    Ok(changed)
-}
-
-fn is_signature_change(prior: Option<&Object>, now: &Object) -> bool {
-    let name = |d: &lopdf::Dictionary, k: &[u8]| {
-        d.get(k).and_then(Object::as_name).ok().map(<[u8]>::to_vec)
-    };
-    match now {
-        Object::Array(_) => true, // /Annots or /Fields lists
-        // A revision's own cross-reference stream, or an object stream whose
-        // objects lopdf has unpacked and this check sees one by one.
-        Object::Stream(s) if prior.is_none() => {
-            matches!(
-                s.dict.get(b"Type").and_then(Object::as_name),
-                Ok(b"XRef" | b"ObjStm")
-            )
-        }
-        Object::Dictionary(d) => {
-            let kind = name(d, b"Type");
-            if kind.as_deref() == Some(b"Sig")
-                || name(d, b"FT").as_deref() == Some(b"Sig")
-                || d.has(b"Fields")
-            {
-                return prior.is_none() || d.has(b"Fields");
-            }
-            // A page or the catalog may change only in /Annots or /AcroForm.
-            let Some(Object::Dictionary(p)) = prior else {
-                return false;
-            };
-            let allowed: &[u8] = match kind.as_deref() {
-                Some(b"Page") => b"Annots",
-                Some(b"Catalog") => b"AcroForm",
-                _ => return false,
-            };
-            let strip = |x: &lopdf::Dictionary| {
-                let mut x = x.clone();
-                x.remove(allowed);
-                x
-            };
-            strip(d) == strip(p)
-        }
-        _ => false,
-    }
 }
 
 fn fingerprint(cert_der: &[u8]) -> String {

@@ -379,12 +379,55 @@ fn the_verifier_accepts_good_signatures_and_names_each_kind_of_tampering() {
     }
 }
 
+/// The one-page PDF with the page's `/Annots`, the catalog's `/AcroForm`
+/// and its `/Fields` each an object of its own (other writers do this).
+fn base_pdf_with_indirect_form() -> Vec<u8> {
+    let mut doc = Document::load_mem(&base_pdf()).expect("load");
+    let annots = doc.add_object(Object::Array(vec![]));
+    let fields = doc.add_object(Object::Array(vec![]));
+    let form = doc.add_object(dictionary! { "Fields" => fields });
+    let page = *doc.get_pages().values().next().expect("page");
+    doc.get_object_mut(page)
+        .and_then(Object::as_dict_mut)
+        .expect("page")
+        .set("Annots", annots);
+    doc.catalog_mut().expect("catalog").set("AcroForm", form);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).expect("save");
+    out
+}
+
+#[test]
+fn countersigning_stays_within_what_the_verifier_allows_for_indirect_form_entries() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (preparer, cert1) = identity(dir.path(), "preparer");
+    let (approver, cert2) = identity(dir.path(), "approver");
+    let once = sign(&base_pdf_with_indirect_form(), &preparer, "Prepared by");
+    let twice = sign(&once, &approver, "Approved by");
+    let thrice = sign(&twice, &preparer, "Released by");
+    let both: Vec<Vec<u8>> = [trust(&cert1), trust(&cert2)].concat();
+    let v = verify_pdf(&thrice, &both).expect("verify");
+    assert!(
+        v.ok && v.signatures.len() == 3,
+        "appending to indirect /Annots and /Fields is a signature change: {v:#?}"
+    );
+    let file = dir.path().join("indirect.pdf");
+    std::fs::write(&file, &thrice).expect("write");
+    let (ok, text) = pyhanko_validate(&file, &[&cert1, &cert2]);
+    assert!(
+        ok && text.matches("The signature is judged VALID.").count() == 3,
+        "pyHanko agrees: {text}"
+    );
+}
+
 #[test]
 fn the_verifier_never_panics_on_damaged_files() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (signer, cert) = identity(dir.path(), "zoe");
+    let (approver, cert2) = identity(dir.path(), "approver");
     let signed = sign(&base_pdf(), &signer, "Prepared by");
-    let trusted = trust(&cert);
+    let twice = sign(&signed, &approver, "Approved by");
+    let trusted = [trust(&cert), trust(&cert2)].concat();
     let mut rng = 0x2545_F491_4F6C_DD1Du64;
     let mut next = move || {
         rng ^= rng << 13;
@@ -392,30 +435,33 @@ fn the_verifier_never_panics_on_damaged_files() {
         rng ^= rng << 17;
         rng
     };
-    let mut rejected = 0;
-    for round in 0..300 {
-        let mut bytes = signed.clone();
-        match round % 3 {
-            0 => {
-                let at = (next() as usize) % bytes.len();
-                bytes[at] ^= 1 << (next() % 8);
+    // Once signed, and countersigned (two revisions, the second judged).
+    for (what, good) in [("signed", &signed), ("countersigned", &twice)] {
+        let mut rejected = 0;
+        for round in 0..300 {
+            let mut bytes = good.clone();
+            match round % 3 {
+                0 => {
+                    let at = (next() as usize) % bytes.len();
+                    bytes[at] ^= 1 << (next() % 8);
+                }
+                1 => bytes.truncate((next() as usize) % bytes.len()),
+                _ => {
+                    let at = (next() as usize) % bytes.len();
+                    bytes.insert(at, b'0');
+                }
             }
-            1 => bytes.truncate((next() as usize) % bytes.len()),
-            _ => {
-                let at = (next() as usize) % bytes.len();
-                bytes.insert(at, b'0');
+            // Must return, not panic; and a changed file must not verify.
+            if let Ok(v) = verify_pdf(&bytes, &trusted)
+                && v.ok
+            {
+                continue; // a flip inside the zero padding of /Contents changes nothing signed
             }
+            rejected += 1;
         }
-        // Must return, not panic; and a changed file must not verify.
-        if let Ok(v) = verify_pdf(&bytes, &trusted)
-            && v.ok
-        {
-            continue; // a flip inside the zero padding of /Contents changes nothing signed
-        }
-        rejected += 1;
+        assert!(
+            rejected > 250,
+            "{what}: almost every damaged copy is rejected ({rejected}/300)"
+        );
     }
-    assert!(
-        rejected > 250,
-        "almost every damaged copy is rejected ({rejected}/300)"
-    );
 }
