@@ -166,6 +166,12 @@ fn ready_run(sb: &Sandbox) -> (String, Vec<(String, String)>) {
     std::fs::write(&odd, "DEBUG=False\nALLOWED_HOSTS=example.org\n").expect("write");
     let secret = sb.path("db-credentials.txt");
     std::fs::write(&secret, "postgres://admin:hunter2@db/prod\n").expect("write");
+    // Issue 10: a legal 253-byte name (pdfdetach stopped at the 256-byte
+    // embedded name) and a right-to-left override posing as a picture.
+    let long = sb.path(&format!("{}.txt", "\u{3042}".repeat(83)));
+    std::fs::write(&long, "long name\n").expect("write");
+    let bidi = sb.path("invoice-\u{202e}gpj.exe");
+    std::fs::write(&bidi, "MZ not really\n").expect("write");
     let first = &list[0].0;
     sb.ok(&[
         "evidence",
@@ -174,6 +180,8 @@ fn ready_run(sb: &Sandbox) -> (String, Vec<(String, String)>) {
         first,
         shot.to_str().expect("p"),
         odd.to_str().expect("p"),
+        long.to_str().expect("p"),
+        bidi.to_str().expect("p"),
     ]);
     sb.ok(&[
         "evidence",
@@ -353,10 +361,21 @@ fn a_signed_report_passes_every_validator_and_a_countersignature_keeps_it_valid(
             .flatten()
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .collect();
-        assert_eq!(names.len(), 4, "{names:?}");
+        assert_eq!(names.len(), 6, "{names:?}");
         assert!(
             names.iter().any(|n| n.ends_with("réglages — prod (1).txt")),
             "{names:?}"
+        );
+        assert!(
+            names
+                .iter()
+                .all(|n| n.len() <= 200 && !n.contains('\u{202e}')),
+            "names an auditor's tools can use: {names:?}"
+        );
+        assert!(
+            names.iter().any(|n| n.ends_with("\u{3042}.txt"))
+                && names.iter().any(|n| n.ends_with("invoice-\u{fffd}gpj.exe")),
+            "the long name keeps its extension, the override is shown: {names:?}"
         );
         assert!(
             !names.iter().any(|n| n.contains("db-credentials")),

@@ -354,16 +354,40 @@ impl Workspace {
 }
 
 /// The file's name as recorded: its last component, with characters that
-/// are not valid UTF-8 or are control characters (a newline is legal in a
-/// Linux file name) replaced by U+FFFD so that lists and reports stay intact.
+/// are not valid UTF-8, control characters (a newline is legal in a Linux
+/// file name) and format controls replaced by U+FFFD, so that lists and
+/// reports stay intact and show the name as it really is.
 pub(crate) fn display_name(file: &Path) -> String {
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| file.display().to_string());
     name.chars()
-        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .map(|c| {
+            if c.is_control() || is_format_control(c) {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
         .collect()
+}
+
+/// Invisible characters that change how the text around them is shown or
+/// read: the bidirectional marks, embeddings, overrides and isolates
+/// (U+061C, U+200E/F, U+202A–202E, U+2066–2069), zero-width characters,
+/// line and paragraph separators, and the byte-order mark. In a file name,
+/// U+202E makes `invoice-\u{202e}gpj.exe` look like `invoice-exe.jpg`, so
+/// they are replaced wherever a name is shown, embedded or written.
+pub fn is_format_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
 }
 
 fn details(id: i64, ev: &Evidence) -> serde_json::Value {

@@ -270,6 +270,15 @@ impl Layout {
         let text: String = text
             .chars()
             .filter(|c| !c.is_control())
+            // A bidi override or another invisible format character would
+            // misrepresent the text around it; show that one was there.
+            .map(|c| {
+                if signoff_core::evidence::is_format_control(c) {
+                    '\u{fffd}'
+                } else {
+                    c
+                }
+            })
             .map(|c| self.drawable(face, c))
             .collect();
         if text.is_empty() {

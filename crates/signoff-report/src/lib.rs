@@ -358,7 +358,7 @@ fn write_document(
 
 /// The name a completion's file has inside a maintenance log.
 pub fn completion_file_name(f: &CompletionFile) -> String {
-    format!("C{}-{}", f.id, safe_name(&f.name))
+    safe_name(&format!("C{}-", f.id), &f.name)
 }
 
 /// The evidence shown as a picture in the report: PNG or JPEG files that
@@ -380,31 +380,48 @@ fn image_dimensions(path: &std::path::Path) -> Option<(u32, u32)> {
 
 /// The name an evidence file has inside the report (and on disk after
 /// `pdfdetach -saveall`): `E<id>-` and the original name made safe for
-/// every file system and for `SHA256SUMS` (no separators, control
-/// characters or leading dots and dashes).
+/// every file system and for `SHA256SUMS` (see [`safe_name`]).
 pub fn embedded_name(ev: &Evidence) -> String {
-    format!("E{}-{}", ev.id, safe_name(&ev.name))
+    safe_name(&format!("E{}-", ev.id), &ev.name)
 }
 
-/// A file name safe everywhere, at most 120 characters.
-fn safe_name(name: &str) -> String {
-    let mut safe: String = name
+/// The longest embedded name, in bytes of UTF-8. File systems allow 255;
+/// poppler's `pdfdetach -saveall` stops at a name of 256 bytes, so an
+/// auditor's standard tools could not extract the file or check
+/// `SHA256SUMS` (issue 10: 83 × "あ" + ".txt").
+pub const MAX_EMBEDDED_NAME: usize = 200;
+
+/// `prefix` and `name` as one file name safe everywhere: no separators,
+/// control or format characters (bidi overrides), no leading dots, dashes
+/// or spaces, at most [`MAX_EMBEDDED_NAME`] bytes, cut at a character
+/// boundary and keeping a short extension.
+fn safe_name(prefix: &str, name: &str) -> String {
+    let safe: String = name
         .chars()
         .map(|c| match c {
             '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
-            c if c.is_control() => '_',
+            c if c.is_control() || signoff_core::evidence::is_format_control(c) => '_',
             c => c,
         })
         .collect();
-    safe = safe
-        .trim_start_matches(['.', '-', ' '])
-        .trim_end()
-        .to_owned();
-    let mut truncated: String = safe.chars().take(120).collect();
-    if truncated.is_empty() {
-        truncated = "file".to_owned();
+    let safe = safe.trim_start_matches(['.', '-', ' ']).trim_end();
+    let safe = if safe.is_empty() { "file" } else { safe };
+    let budget = MAX_EMBEDDED_NAME.saturating_sub(prefix.len());
+    if safe.len() <= budget {
+        return format!("{prefix}{safe}");
     }
-    truncated
+    // Keep the extension when it is short, cut the stem.
+    let ext = safe
+        .rfind('.')
+        .map(|i| &safe[i..])
+        .filter(|e| e.len() <= 16 && e.len() < safe.len());
+    let ext = ext.unwrap_or("");
+    let stem = &safe[..safe.len() - ext.len()];
+    let mut cut = budget.saturating_sub(ext.len()).min(stem.len());
+    while !stem.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{prefix}{}{ext}", &stem[..cut])
 }
 
 /// "1.2 MiB" style sizes.
@@ -420,4 +437,21 @@ pub fn human_size(bytes: u64) -> String {
         unit += 1;
     }
     format!("{v:.1} {}", UNITS[unit])
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn embedded_names_fit_the_tools_and_show_what_they_are() {
+        let long = format!("{}.txt", "\u{3042}".repeat(83));
+        let name = super::safe_name("E12-", &long);
+        assert!(name.len() <= super::MAX_EMBEDDED_NAME, "{} bytes", name.len());
+        assert!(name.starts_with("E12-\u{3042}") && name.ends_with("\u{3042}.txt"), "{name}");
+        assert_eq!(super::safe_name("E1-", "invoice-\u{202e}gpj.exe"), "E1-invoice-_gpj.exe");
+        assert_eq!(super::safe_name("E1-", "a\u{2066}b\u{200f}c\u{feff}"), "E1-a_b_c_");
+        assert_eq!(super::safe_name("E1-", "../../etc/passwd"), "E1-_.._etc_passwd");
+        assert_eq!(super::safe_name("E1-", "..."), "E1-file");
+        let no_ext = "x".repeat(300);
+        assert_eq!(super::safe_name("E1-", &no_ext).len(), super::MAX_EMBEDDED_NAME);
+    }
 }
