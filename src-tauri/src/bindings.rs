@@ -25,6 +25,7 @@ fn export_all(dir: &Path) {
     crate::ipc::ReportWritten::export_all(&cfg).expect("ReportWritten");
     crate::ipc::ReportProgress::export_all(&cfg).expect("ReportProgress");
     crate::ipc::ReportVerification::export_all(&cfg).expect("ReportVerification");
+    crate::ipc::TrustedCertView::export_all(&cfg).expect("TrustedCertView");
     signoff_core::schedule::TaskStatus::export_all(&cfg).expect("TaskStatus");
     signoff_core::schedule::TaskDetail::export_all(&cfg).expect("TaskDetail");
     signoff_core::schedule::CalendarEntry::export_all(&cfg).expect("CalendarEntry");

@@ -142,9 +142,57 @@ pub struct SignatureView {
     pub fingerprint: String,
     pub integrity: bool,
     pub signature: bool,
-    pub trusted: Option<bool>,
+    pub trust: TrustView,
+    /// Why it is trusted or not, in a sentence.
+    pub trust_detail: String,
     pub only_signatures_after: bool,
     pub problems: Vec<String>,
+}
+
+/// A signature's standing against the certificates the person trusts.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum TrustView {
+    Trusted,
+    Untrusted,
+    Unchecked,
+}
+
+/// What a report comes to: valid (intact, every signer trusted), intact
+/// but not trusted, or not valid.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum VerdictView {
+    Valid,
+    Untrusted,
+    Invalid,
+}
+
+/// A certificate in the trust store.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct TrustedCertView {
+    pub name: String,
+    pub fingerprint: String,
+    pub subject: String,
+    pub not_after: String,
+    /// A CA: trusts the signers it issued.
+    pub ca: bool,
+}
+
+impl From<signoff_signature::trust::TrustedCert> for TrustedCertView {
+    fn from(c: signoff_signature::trust::TrustedCert) -> Self {
+        TrustedCertView {
+            name: c.name,
+            fingerprint: c.fingerprint_sha256,
+            subject: c.subject,
+            not_after: c.not_after,
+            ca: c.ca,
+        }
+    }
 }
 
 /// One content check (manifest, SHA256SUMS, evidence, activity log).
@@ -165,8 +213,11 @@ pub struct ReportVerification {
     /// Re-check this file against trusted certificates with this token.
     pub token: String,
     pub file_name: String,
-    pub trusted: Vec<String>,
+    /// True only when the verdict is valid.
     pub ok: bool,
+    /// Every signature and content check holds, whoever signed.
+    pub intact: bool,
+    pub verdict: VerdictView,
     pub report_id: Option<String>,
     pub target: Option<String>,
     pub environment: Option<String>,
@@ -176,17 +227,19 @@ pub struct ReportVerification {
 }
 
 impl ReportVerification {
-    pub fn new(
-        token: String,
-        file_name: String,
-        trusted: Vec<String>,
-        r: signoff_report::ReportCheck,
-    ) -> Self {
+    pub fn new(token: String, file_name: String, r: signoff_report::ReportCheck) -> Self {
+        use signoff_signature::trust::Trust;
+        use signoff_signature::verify::Verdict;
         ReportVerification {
             token,
             file_name,
-            trusted,
             ok: r.ok,
+            intact: r.intact,
+            verdict: match r.verdict {
+                Verdict::Valid => VerdictView::Valid,
+                Verdict::Untrusted => VerdictView::Untrusted,
+                Verdict::Invalid => VerdictView::Invalid,
+            },
             report_id: r.report_id,
             target: r.target,
             environment: r.environment,
@@ -202,7 +255,12 @@ impl ReportVerification {
                     fingerprint: s.fingerprint_sha256,
                     integrity: s.integrity,
                     signature: s.signature,
-                    trusted: s.trusted,
+                    trust: match s.trust {
+                        Trust::Trusted => TrustView::Trusted,
+                        Trust::Untrusted => TrustView::Untrusted,
+                        Trust::Unchecked => TrustView::Unchecked,
+                    },
+                    trust_detail: s.trust_detail,
                     only_signatures_after: s.only_signatures_after,
                     problems: s.problems,
                 })

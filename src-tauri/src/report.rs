@@ -4,10 +4,11 @@
 //! opaque tokens, never paths. Passphrases arrive from the app's own form
 //! and live only as long as the command.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use signoff_core::{RunSummary, SignoffRecord};
 use signoff_report::{Paper, SignAs, Written};
+use signoff_signature::trust::TrustStore;
 use signoff_signature::{IdentityInfo, IdentityStore, NewIdentity, Passphrase};
 use tauri::{AppHandle, Emitter, Manager, State};
 use tauri_plugin_dialog::DialogExt;
@@ -15,7 +16,7 @@ use tauri_plugin_dialog::DialogExt;
 use crate::commands::scripted_pick;
 use crate::ipc::{
     EVENT_REPORT_PROGRESS, IpcError, ReportProgress, ReportVerification, ReportWritten,
-    SignerIdentity,
+    SignerIdentity, TrustedCertView,
 };
 use crate::state::AppState;
 
@@ -326,41 +327,33 @@ pub async fn open_report(state: State<'_, AppState>, token: String) -> Res<()> {
         .map_err(|e| IpcError::new("io", format!("could not open a PDF viewer ({opener}): {e}")))
 }
 
-fn verify_path(state: &AppState, path: PathBuf, trusted: Vec<PathBuf>) -> Res<ReportVerification> {
-    let bytes = std::fs::read(&path)
+fn trust_store(state: &AppState) -> TrustStore {
+    TrustStore::in_data_dir(&state.data_dir)
+}
+
+fn trust_error(e: signoff_signature::trust::TrustError) -> IpcError {
+    IpcError::new(e.code(), e.to_string())
+}
+
+/// Checks a report against the trust store; the token re-checks the same
+/// file later (after trusting a certificate).
+fn verify_path(state: &AppState, path: PathBuf) -> Res<ReportVerification> {
+    let (check, file_name) = check_path(state, &path)?;
+    let token = state.remember(vec![path]);
+    Ok(ReportVerification::new(token, file_name, check))
+}
+
+fn check_path(state: &AppState, path: &Path) -> Res<(signoff_report::ReportCheck, String)> {
+    let bytes = std::fs::read(path)
         .map_err(|e| IpcError::new("bad_file", format!("{}: {e}", path.display())))?;
-    let mut certs = Vec::new();
-    let mut trusted_names = Vec::new();
-    for t in &trusted {
-        let pem = std::fs::read_to_string(t)
-            .map_err(|e| IpcError::new("bad_file", format!("{}: {e}", t.display())))?;
-        let found = signoff_signature::verify::certificates_from_pem(&pem);
-        if found.is_empty() {
-            return Err(IpcError::new(
-                "bad_file",
-                format!("{}: no PEM certificate in it", t.display()),
-            ));
-        }
-        certs.extend(found);
-        trusted_names.push(
-            t.file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-        );
-    }
+    let trusted = trust_store(state).certificates().map_err(trust_error)?;
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let check = signoff_report::check_report(&bytes, &certs)
+    let check = signoff_report::check_report(&bytes, &trusted)
         .map_err(|e| IpcError::new("bad_file", format!("{file_name}: {e}")))?;
-    let token = state.remember(vec![path]);
-    Ok(ReportVerification::new(
-        token,
-        file_name,
-        trusted_names,
-        check,
-    ))
+    Ok((check, file_name))
 }
 
 /// Opens a PDF in the native dialog and checks it. `None` if cancelled.
@@ -379,15 +372,16 @@ pub async fn verify_report(app: AppHandle) -> Res<Option<ReportVerification>> {
     let Some(path) = picked else { return Ok(None) };
     tauri::async_runtime::spawn_blocking(move || {
         let state = app.state::<AppState>();
-        verify_path(&state, path, Vec::new())
+        verify_path(&state, path)
     })
     .await
     .map_err(|e| IpcError::new("internal", e.to_string()))?
     .map(Some)
 }
 
-/// Checks the same report again against certificates picked in the native
-/// dialog (the signers' certificates, obtained separately).
+/// Adds certificates picked in the native dialog (the signers' or their
+/// CA's, obtained separately) to the trust store, then checks the same
+/// report again.
 #[tauri::command]
 pub async fn verify_report_trusting(
     app: AppHandle,
@@ -417,9 +411,105 @@ pub async fn verify_report_trusting(
     }
     tauri::async_runtime::spawn_blocking(move || {
         let state = app.state::<AppState>();
-        verify_path(&state, pdf, picked)
+        let store = trust_store(&state);
+        let mut certs = Vec::new();
+        for p in &picked {
+            certs.extend(signoff_signature::trust::read_certificates(p).map_err(trust_error)?);
+        }
+        for der in &certs {
+            store.add(der, None).map_err(trust_error)?;
+        }
+        verify_path(&state, pdf)
     })
     .await
     .map_err(|e| IpcError::new("internal", e.to_string()))?
     .map(Some)
+}
+
+/// Trusts the certificate of the report's `index`-th signature (after the
+/// person compared its fingerprint with the signer's), named after the
+/// signer, then checks the report again. The certificate comes from the
+/// file behind the token, re-read here: the webview only names which one.
+#[tauri::command]
+pub async fn trust_signer(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    token: String,
+    index: usize,
+    fingerprint: String,
+) -> Res<ReportVerification> {
+    let paths = state.take(&token)?;
+    let Some(pdf) = paths.first().cloned() else {
+        return Err(IpcError::new("expired", "open the report again"));
+    };
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<AppState>();
+        let (check, _) = check_path(&state, &pdf)?;
+        let Some(sig) = check.signatures.signatures.get(index) else {
+            return Err(IpcError::new(
+                "not_found",
+                "the report has no such signature",
+            ));
+        };
+        // The file may have changed since the person compared fingerprints.
+        if sig.fingerprint_sha256 != fingerprint || sig.certificate.is_empty() {
+            return Err(IpcError::new(
+                "changed",
+                "the signer's certificate is not the one shown; open the report again",
+            ));
+        }
+        trust_store(&state)
+            .add(&sig.certificate, Some(&sig.signer))
+            .map_err(trust_error)?;
+        verify_path(&state, pdf)
+    })
+    .await
+    .map_err(|e| IpcError::new("internal", e.to_string()))?
+}
+
+/// Checks the report behind the token again (the trusted certificates
+/// changed).
+#[tauri::command]
+pub async fn recheck_report(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    token: String,
+) -> Res<ReportVerification> {
+    let paths = state.take(&token)?;
+    let Some(pdf) = paths.first().cloned() else {
+        return Err(IpcError::new("expired", "open the report again"));
+    };
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<AppState>();
+        verify_path(&state, pdf)
+    })
+    .await
+    .map_err(|e| IpcError::new("internal", e.to_string()))?
+}
+
+/// The certificates the person trusts.
+#[tauri::command]
+pub async fn list_trusted(state: State<'_, AppState>) -> Res<Vec<TrustedCertView>> {
+    Ok(trust_store(&state)
+        .list()
+        .map_err(trust_error)?
+        .into_iter()
+        .map(TrustedCertView::from)
+        .collect())
+}
+
+/// Stops trusting a certificate (by its full fingerprint).
+#[tauri::command]
+pub async fn untrust_certificate(
+    state: State<'_, AppState>,
+    fingerprint: String,
+) -> Res<Vec<TrustedCertView>> {
+    let store = trust_store(&state);
+    store.remove(&fingerprint).map_err(trust_error)?;
+    Ok(store
+        .list()
+        .map_err(trust_error)?
+        .into_iter()
+        .map(TrustedCertView::from)
+        .collect())
 }

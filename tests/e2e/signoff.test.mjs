@@ -86,11 +86,11 @@ describe('Review & sign, and Verify', () => {
     await screenshot(browser, 'review-signed-light');
     assert.equal(box.cli('run', 'show', '1').state, 'signed');
     // The auditor's tool agrees (exits non-zero otherwise).
-    const out = execFileSync(CLI, ['verify', report, '--trust', join(box.data, 'identity/cert.pem')], { encoding: 'utf8' });
+    const out = execFileSync(CLI, ['--data-dir', box.data, 'verify', report, '--trust', join(box.data, 'identity/cert.pem')], { encoding: 'utf8' });
     assert.match(out, /Zoë Ångström/);
   });
 
-  it('verifies the report, against a trusted certificate, and catches a tampered copy', async () => {
+  it('verifies the report: intact but untrusted, trusted after comparing the fingerprint, and catches a tampered copy', async () => {
     const { browser } = app;
     await (await browser.$('[data-testid=nav-verify]')).click();
     await (await browser.$('[data-testid=verify]')).waitForExist();
@@ -98,13 +98,43 @@ describe('Review & sign, and Verify', () => {
     await (await browser.$('[data-testid=open-report]')).click();
     const verdict = await browser.$('[data-testid=verdict]');
     await verdict.waitForExist({ timeout: 60000 });
-    assert.equal(await verdict.getAttribute('data-ok'), 'true');
+    // Nothing trusted yet: a warning, not green (issue 10).
+    assert.equal(await verdict.getAttribute('data-verdict'), 'untrusted');
+    assert.equal(await verdict.getAttribute('data-ok'), 'false');
     await waitText(browser, '[data-testid=signature]', 'Zoë Ångström');
-    box.pick(join(box.data, 'identity/cert.pem'));
-    await (await browser.$('[data-testid=trust]')).click();
-    await waitText(browser, '[data-testid=verdict]', 'match the certificates you trust');
+    await waitText(browser, '[data-testid=verdict]', 'not every signer is one you trust');
+    await screenshot(browser, 'verify-untrusted-light');
+    assert.deepEqual(await axe(browser), [], 'Verify (intact, not trusted)');
+
+    // Trust the signer after comparing the fingerprint with the one she gives.
+    const shown = JSON.parse(execFileSync(CLI, ['--data-dir', box.data, '--json', 'identity', 'show'], { encoding: 'utf8' }));
+    assert.equal(await (await browser.$('[data-testid=signer-fingerprint]')).getText(), shown.fingerprintSha256);
+    await (await browser.$('[data-testid=trust-signer]')).click();
+    const confirm = await browser.$('[data-testid=trust-signer-confirm]');
+    assert.equal(await confirm.isEnabled(), false, 'not before the person says they compared');
+    await (await browser.$('[data-testid=trust-compared]')).click();
+    await screenshot(browser, 'verify-trust-signer-light');
+    await confirm.click();
+    await browser.waitUntil(async () => (await (await browser.$('[data-testid=verdict]')).getAttribute('data-verdict')) === 'valid', {
+      timeout: 60000,
+      timeoutMsg: 'trusting the signer did not make the report valid',
+    });
+    await waitText(browser, '[data-testid=trusted-list]', 'Zoë Ångström');
     await screenshot(browser, 'verify-valid-light');
     assert.deepEqual(await axe(browser), [], 'Verify (valid)');
+    // The CLI reads the same trust store.
+    execFileSync(CLI, ['--data-dir', box.data, 'verify', report]);
+
+    // Removed from the list, the signer is untrusted again; a certificate
+    // file picked in the dialog trusts it back.
+    await (await browser.$('[data-testid=untrust]')).click();
+    await browser.waitUntil(async () => (await (await browser.$('[data-testid=verdict]')).getAttribute('data-verdict')) === 'untrusted', {
+      timeout: 60000,
+      timeoutMsg: 'removing the certificate did not change the verdict',
+    });
+    box.pick(join(box.data, 'identity/cert.pem'));
+    await (await browser.$('[data-testid=trust]')).click();
+    await waitText(browser, '[data-testid=verdict]', 'every signer matches a certificate you trust', 60000);
 
     const bytes = readFileSync(report);
     const at = bytes.indexOf(Buffer.from('Output for debug-false reviewed'));
@@ -114,11 +144,12 @@ describe('Review & sign, and Verify', () => {
     writeFileSync(tampered, bytes);
     box.pick(tampered);
     await (await browser.$('[data-testid=open-report]')).click();
-    await browser.waitUntil(async () => (await (await browser.$('[data-testid=verdict]')).getAttribute('data-ok')) === 'false', {
+    await browser.waitUntil(async () => (await (await browser.$('[data-testid=verdict]')).getAttribute('data-verdict')) === 'invalid', {
       timeout: 60000,
       timeoutMsg: 'the tampered report was not flagged',
     });
     await waitText(browser, '[data-testid=signature]', 'Fail');
+    assert.equal(await (await browser.$('[data-testid=trust-signer]')).isExisting(), false, 'no trusting a forged report');
     await screenshot(browser, 'verify-tampered-light');
     assert.deepEqual(await axe(browser), [], 'Verify (tampered)');
   });

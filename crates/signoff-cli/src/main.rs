@@ -89,16 +89,45 @@ enum Command {
         role: String,
         #[arg(long, value_name = "TEXT")]
         statement: Option<String>,
+        /// Certificates of signers you trust, besides your trust store.
+        #[arg(long, value_name = "CERT.pem")]
+        trust: Vec<PathBuf>,
+        /// Countersign even though an earlier signer is not one you trust
+        /// (compare their certificate's fingerprint with them first).
+        #[arg(long)]
+        accept_untrusted: bool,
     },
     /// Check a report: every signature (integrity, signature, trust, nothing
     /// but signatures after each), the manifest against the embedded files and
-    /// SHA256SUMS, and the activity entries. Exits 0 only if all pass.
+    /// SHA256SUMS, and the activity entries. Trusts the certificates in your
+    /// trust store (`signoff trust`) and any --trust. Exits 0 when the report
+    /// is intact and every signer is trusted, 2 when it is intact but a signer
+    /// is not trusted (or nothing is), 1 when it is not valid.
     Verify {
         file: PathBuf,
-        /// PEM certificate(s) of signers you trust (e.g. the signer's cert.pem).
+        /// PEM certificate(s) of signers or CAs you trust, besides your trust store.
         #[arg(long, value_name = "CERT.pem")]
         trust: Vec<PathBuf>,
     },
+    /// The certificates you trust when verifying: signers' own certificates,
+    /// or CA certificates that trust every signer they issued.
+    #[command(subcommand)]
+    Trust(TrustCmd),
+}
+
+#[derive(Debug, Subcommand)]
+enum TrustCmd {
+    /// Trust a certificate (PEM or DER); compare its fingerprint with its owner first.
+    Add {
+        file: PathBuf,
+        /// A name to list it by (default: its subject).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// The certificates you trust, with their fingerprints.
+    List,
+    /// Stop trusting a certificate (by name, or by at least 8 hex digits of its fingerprint).
+    Remove { certificate: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -550,34 +579,45 @@ fn main() -> ExitCode {
 }
 
 fn execute(cli: &Cli, out: &Out) -> Result<ExitCode> {
-    // Verifying needs no workspace: an auditor runs it on a PDF alone.
-    if let Command::Verify { file, trust } = &cli.command {
-        let bytes =
-            std::fs::read(file).with_context(|| format!("{}: cannot read it", file.display()))?;
-        let mut trusted = Vec::new();
-        for t in trust {
-            let pem =
-                std::fs::read(t).with_context(|| format!("{}: cannot read it", t.display()))?;
-            let certs =
-                signoff_signature::verify::certificates_from_pem(&String::from_utf8_lossy(&pem));
-            if certs.is_empty() {
-                bail!("{}: no PEM certificate in it", t.display());
-            }
-            trusted.extend(certs);
-        }
-        let report = signoff_report::check_report(&bytes, &trusted)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-        out.verification(&report, !trust.is_empty())?;
-        return Ok(if report.ok {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::FAILURE
-        });
-    }
     let data_dir = match &cli.data_dir {
         Some(d) => d.clone(),
         None => Workspace::default_data_dir()?,
     };
+    let trust_store = signoff_signature::trust::TrustStore::in_data_dir(&data_dir);
+    // The trust store and any --trust files (read only; nothing is created).
+    let trusted = |files: &[PathBuf]| -> Result<Vec<Vec<u8>>> {
+        let mut all = trust_store.certificates()?;
+        for t in files {
+            all.extend(signoff_signature::trust::read_certificates(t)?);
+        }
+        Ok(all)
+    };
+    // Verifying needs no workspace: an auditor runs it on a PDF alone.
+    if let Command::Verify { file, trust } = &cli.command {
+        let bytes =
+            std::fs::read(file).with_context(|| format!("{}: cannot read it", file.display()))?;
+        let report = signoff_report::check_report(&bytes, &trusted(trust)?)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+        out.verification(&report)?;
+        return Ok(ExitCode::from(report.verdict.exit_code()));
+    }
+    if let Command::Trust(cmd) = &cli.command {
+        match cmd {
+            TrustCmd::List => out.trusted(&trust_store.list()?)?,
+            TrustCmd::Add { file, name } => {
+                let certs = signoff_signature::trust::read_certificates(file)?;
+                let mut added = Vec::new();
+                for der in &certs {
+                    added.push(trust_store.add(der, name.as_deref())?);
+                }
+                out.trust_changed(&added, "now trusted")?;
+            }
+            TrustCmd::Remove { certificate } => {
+                out.trust_changed(&[trust_store.remove(certificate)?], "no longer trusted")?
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let identities = || signoff_signature::IdentityStore::new(&data_dir.join("identity"));
     // Countersigning needs the PDF and the identity, not the database.
     if let Command::Countersign {
@@ -585,11 +625,32 @@ fn execute(cli: &Cli, out: &Out) -> Result<ExitCode> {
         output,
         role,
         statement,
+        trust,
+        accept_untrusted,
     } = &cli.command
     {
         let how = signoff_report::SignAs::new(role, statement.as_deref())?;
+        let trust = signoff_report::Countersigning {
+            trusted: trusted(trust)?,
+            accept_untrusted: *accept_untrusted,
+        };
         let signer = identities().unlock(&identity::passphrase()?)?;
-        let n = signoff_report::countersign(input, &signer, &how, chrono::Utc::now(), output)?;
+        let n = signoff_report::countersign(
+            input,
+            &signer,
+            &how,
+            &trust,
+            chrono::Utc::now(),
+            output,
+        )
+        .map_err(|e| match e {
+            signoff_report::ReportError::UntrustedSigner(m) => anyhow::Error::new(
+                signoff_report::ReportError::UntrustedSigner(format!(
+                    "{m} (trust their certificate with `signoff trust add CERT.pem`, or pass --accept-untrusted)"
+                )),
+            ),
+            e => e.into(),
+        })?;
         out.message(
             &format!(
                 "countersigned as {} by {}: {} now carries {n} signatures",
@@ -851,7 +912,9 @@ fn execute(cli: &Cli, out: &Out) -> Result<ExitCode> {
                 }
             }
         }
-        Command::Verify { .. } => unreachable!("handled before opening the workspace"),
+        Command::Verify { .. } | Command::Trust(_) => {
+            unreachable!("handled before opening the workspace")
+        }
         Command::Doctor => {
             let report = ws.run_doctor()?;
             out.doctor(&report)?;

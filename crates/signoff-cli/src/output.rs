@@ -9,6 +9,8 @@ use signoff_core::templates::Imported;
 use signoff_core::{
     Evidence, EvidenceKind, ItemResult, RunDetail, RunSummary, Status, TemplateSummary, Waiver,
 };
+use signoff_signature::trust::Trust;
+use signoff_signature::verify::Verdict;
 
 #[derive(Debug)]
 pub struct Out {
@@ -38,6 +40,10 @@ impl Out {
             })
             .or_else(|| {
                 e.downcast_ref::<signoff_report::ReportError>()
+                    .map(|e| e.code())
+            })
+            .or_else(|| {
+                e.downcast_ref::<signoff_signature::trust::TrustError>()
                     .map(|e| e.code())
             })
             .unwrap_or("error");
@@ -266,7 +272,40 @@ impl Out {
         })
     }
 
-    pub fn verification(&self, r: &signoff_report::ReportCheck, trust_given: bool) -> Result<()> {
+    pub fn trusted(&self, list: &[signoff_signature::trust::TrustedCert]) -> Result<()> {
+        self.emit(list, || {
+            if list.is_empty() {
+                return "You trust no certificate yet. Add one with: signoff trust add CERT.pem --name \"…\"".into();
+            }
+            let mut s = String::new();
+            for c in list {
+                s += &format!(
+                    "{}{}\n  subject {}\n  SHA-256 {}\n  valid {} to {}\n",
+                    c.name,
+                    if c.ca { "  (CA: trusts the signers it issued)" } else { "" },
+                    c.subject,
+                    c.fingerprint_sha256,
+                    c.not_before,
+                    c.not_after
+                );
+            }
+            s
+        })
+    }
+
+    pub fn trust_changed(
+        &self,
+        list: &[signoff_signature::trust::TrustedCert],
+        what: &str,
+    ) -> Result<()> {
+        self.emit(list, || {
+            list.iter()
+                .map(|c| format!("{what}: {} (SHA-256 {})\n", c.name, c.fingerprint_sha256))
+                .collect()
+        })
+    }
+
+    pub fn verification(&self, r: &signoff_report::ReportCheck) -> Result<()> {
         let v = &r.signatures;
         self.emit(r, || {
             let mark = |ok: bool| if ok { "PASS" } else { "FAIL" };
@@ -295,10 +334,15 @@ impl Out {
                 );
                 s += &format!("  {}  integrity: the signed bytes are unchanged\n", mark(c.integrity));
                 s += &format!("  {}  signature: verifies with the signer's certificate\n", mark(c.signature));
-                s += &match c.trusted {
-                    Some(t) => format!("  {}  trust: the certificate is one you trust\n", mark(t)),
-                    None => "  ----  trust: not checked (pass --trust CERT.pem)\n".to_owned(),
-                };
+                s += &format!(
+                    "  {}  trust: {}\n",
+                    match c.trust {
+                        Trust::Trusted => "PASS",
+                        Trust::Untrusted => "WARN",
+                        Trust::Unchecked => "----",
+                    },
+                    c.trust_detail
+                );
                 s += &format!(
                     "  {}  nothing but signatures after it ({} bytes follow)\n",
                     mark(c.only_signatures_after),
@@ -314,14 +358,12 @@ impl Out {
             }
             s += &format!(
                 "\n{}\n",
-                if r.ok {
-                    if trust_given {
-                        "VERDICT: VALID: every signature is intact and trusted, and the content matches its hashes"
-                    } else {
-                        "VERDICT: VALID, but the signers were not checked against a certificate you trust (pass --trust CERT.pem)"
-                    }
-                } else {
-                    "VERDICT: NOT VALID"
+                match r.verdict {
+                    Verdict::Valid =>
+                        "VERDICT: VALID: every signature is intact and trusted, and the content matches its hashes",
+                    Verdict::Untrusted =>
+                        "VERDICT: INTACT BUT NOT TRUSTED: the report is unchanged since it was signed, but not every signer is one you trust; compare the fingerprints above with the signers, then `signoff trust add CERT.pem` (exit code 2)",
+                    Verdict::Invalid => "VERDICT: NOT VALID",
                 }
             );
             s

@@ -285,10 +285,7 @@ fn check_with_every_validator(pdf: &Path, certs: &[&Path], signatures: usize) {
         args.push("--trust".into());
         args.push(c.to_str().expect("p").into());
     }
-    let out = Command::new(common::BIN)
-        .args(&args)
-        .output()
-        .expect("verify");
+    let out = common::auditor().args(&args).output().expect("verify");
     assert!(out.status.success(), "signoff verify: {}", text(&out));
 }
 
@@ -412,6 +409,36 @@ fn a_signed_report_passes_every_validator_and_a_countersignature_keeps_it_valid(
         let approver = Sandbox::new();
         let approver_cert = create_identity(&approver, "Ana Approver");
         let counter = sb.path("countersigned.pdf");
+        // Issue 10: not before the approver trusts the first signer, or
+        // says so explicitly.
+        let refused = expect_failure(
+            with_pass(
+                approver.cmd(&[
+                    "countersign",
+                    pdf.to_str().expect("p"),
+                    "-o",
+                    counter.to_str().expect("p"),
+                ]),
+                PASS,
+            ),
+            "countersign an untrusted signer's report",
+        );
+        assert!(
+            refused.contains("not among the certificates you trust")
+                && refused.contains("--accept-untrusted"),
+            "{refused}"
+        );
+        assert!(!counter.exists(), "nothing written");
+        signed_ok(
+            &approver,
+            &[
+                "trust",
+                "add",
+                cert.to_str().expect("p"),
+                "--name",
+                "First signer",
+            ],
+        );
         signed_ok(
             &approver,
             &[
@@ -466,7 +493,7 @@ fn a_draft_says_draft_on_every_page_carries_no_signature_and_fits_letter_paper()
     );
     let q = tool("qpdf", &["--check", draft.to_str().expect("p")]);
     assert!(q.status.success(), "{}", text(&q));
-    let v = Command::new(common::BIN)
+    let v = common::auditor()
         .args(["verify", draft.to_str().expect("p")])
         .output()
         .expect("verify");
@@ -489,7 +516,7 @@ fn verify_names_what_is_wrong_with_a_tampered_or_broken_report() {
     let verify = |name: &str, bytes: &[u8]| -> String {
         let f = sb.path(name);
         std::fs::write(&f, bytes).expect("write");
-        let out = Command::new(common::BIN)
+        let out = common::auditor()
             .args([
                 "verify",
                 f.to_str().expect("p"),
@@ -543,7 +570,7 @@ fn verify_names_what_is_wrong_with_a_tampered_or_broken_report() {
     // Signed by someone else than the trusted signer.
     let other = Sandbox::new();
     let other_cert = create_identity(&other, "Mallory");
-    let out = Command::new(common::BIN)
+    let out = common::auditor()
         .args([
             "verify",
             pdf.to_str().expect("p"),
@@ -552,8 +579,16 @@ fn verify_names_what_is_wrong_with_a_tampered_or_broken_report() {
         ])
         .output()
         .expect("verify");
-    assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out).contains("FAIL  trust"), "{}", text(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "intact but signed by someone not trusted: exit 2"
+    );
+    assert!(
+        text(&out).contains("WARN  trust") && text(&out).contains("INTACT BUT NOT TRUSTED"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]
@@ -628,4 +663,246 @@ fn signing_refuses_bad_input_and_changes_nothing() {
     assert!(t.contains("key"), "{t}");
     assert!(!pdf.exists());
     assert_eq!(sb.json(&["run", "show", &ready])["state"], "open");
+}
+
+/// OpenSSL, run at `when` (libfaketime) when given.
+fn openssl_at(when: Option<&str>, args: &[&str]) {
+    let mut c = match when {
+        Some(w) => common::faketime(w, "openssl"),
+        None => Command::new("openssl"),
+    };
+    let out = c.args(args).output().expect("openssl");
+    assert!(out.status.success(), "openssl {args:?}: {}", text(&out));
+}
+
+/// A P-256 signer certificate issued by `ca` (key usage as given), made at
+/// `when` with `days` of validity, imported as `sb`'s identity.
+fn ca_issued_identity(
+    sb: &Sandbox,
+    ca: &Path,
+    ca_key: &Path,
+    usage: &str,
+    when: Option<&str>,
+    days: &str,
+) {
+    let s = |p: &Path| p.to_str().expect("path").to_owned();
+    let (key, csr, crt, ext, p12) = (
+        sb.path("signer.key"),
+        sb.path("signer.csr"),
+        sb.path("signer.pem"),
+        sb.path("signer.ext"),
+        sb.path("signer.p12"),
+    );
+    std::fs::write(
+        &ext,
+        format!("basicConstraints=CA:FALSE\nkeyUsage=critical,{usage}\n"),
+    )
+    .expect("ext");
+    openssl_at(
+        None,
+        &[
+            "req",
+            "-new",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            &s(&key),
+            "-out",
+            &s(&csr),
+            "-subj",
+            "/CN=Carol Signer/O=Example Corp",
+        ],
+    );
+    openssl_at(
+        when,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            &s(&csr),
+            "-CA",
+            &s(ca),
+            "-CAkey",
+            &s(ca_key),
+            "-CAcreateserial",
+            "-out",
+            &s(&crt),
+            "-days",
+            days,
+            "-sha256",
+            "-extfile",
+            &s(&ext),
+        ],
+    );
+    openssl_at(
+        None,
+        &[
+            "pkcs12",
+            "-export",
+            "-inkey",
+            &s(&key),
+            "-in",
+            &s(&crt),
+            "-certfile",
+            &s(ca),
+            "-out",
+            &s(&p12),
+            "-passout",
+            "pass:p12-secret",
+        ],
+    );
+    let mut c = sb.cmd(&["identity", "import", &s(&p12)]);
+    c.env("SIGNOFF_P12_PASSWORD", "p12-secret");
+    let out = with_pass(c, PASS);
+    assert!(out.status.success(), "import: {}", text(&out));
+}
+
+/// `signoff verify --json` in the auditor's own data folder: exit code and JSON.
+fn audit(auditor: &Sandbox, pdf: &Path) -> (Option<i32>, serde_json::Value) {
+    let out = auditor.run(&["--json", "verify", pdf.to_str().expect("p")]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("verify --json: {e}: {}", text(&out)));
+    (out.status.code(), v)
+}
+
+#[test]
+fn issue_10_untrusted_signers_exit_2_and_a_trust_store_or_a_ca_makes_them_trusted() {
+    // Zoë's genuine report, and one fabricated from scratch by Mallory with
+    // a key of her own that claims to be Zoë.
+    let zoe = Sandbox::new();
+    let zoe_cert = create_identity(&zoe, "Zoë Ångström");
+    let (run, _) = ready_run(&zoe);
+    let genuine = zoe.path("genuine.pdf");
+    signed_ok(&zoe, &["sign", &run, "-o", genuine.to_str().expect("p")]);
+    let mallory = Sandbox::new();
+    create_identity(&mallory, "Zoë Ångström");
+    let (run, _) = ready_run(&mallory);
+    let forged = mallory.path("fabricated.pdf");
+    signed_ok(&mallory, &["sign", &run, "-o", forged.to_str().expect("p")]);
+
+    let auditor = Sandbox::new();
+    // Nothing trusted yet: intact, but not valid for a script that tests $?.
+    for pdf in [&genuine, &forged] {
+        let (code, v) = audit(&auditor, pdf);
+        assert_eq!(code, Some(2), "{v}");
+        assert_eq!(
+            (v["ok"].as_bool(), v["intact"].as_bool()),
+            (Some(false), Some(true)),
+            "{v}"
+        );
+        assert_eq!(v["verdict"], "untrusted");
+        assert_eq!(v["signatures"]["signatures"][0]["trust"], "unchecked");
+    }
+    // The auditor trusts Zoë's certificate (compared with her beforehand).
+    auditor.ok(&[
+        "trust",
+        "add",
+        zoe_cert.to_str().expect("p"),
+        "--name",
+        "Zoë (release manager)",
+    ]);
+    let listed = auditor.json(&["trust", "list"]);
+    assert_eq!(listed[0]["name"], "Zoë (release manager)", "{listed}");
+    let (code, v) = audit(&auditor, &genuine);
+    assert_eq!((code, v["ok"].as_bool()), (Some(0), Some(true)), "{v}");
+    assert_eq!(v["signatures"]["signatures"][0]["trust"], "trusted");
+    let (code, v) = audit(&auditor, &forged);
+    assert_eq!(code, Some(2), "Mallory's key is not Zoë's: {v}");
+    assert_eq!(v["signatures"]["signatures"][0]["trust"], "untrusted");
+    let text_out = auditor.run(&["verify", forged.to_str().expect("p")]);
+    assert!(
+        text(&text_out).contains("WARN  trust")
+            && text(&text_out).contains("INTACT BUT NOT TRUSTED"),
+        "{}",
+        text(&text_out)
+    );
+    // Removed by name (or fingerprint): untrusted again.
+    let fp = listed[0]["fingerprintSha256"]
+        .as_str()
+        .expect("fp")
+        .replace(':', "");
+    auditor.ok(&["trust", "remove", &fp[..12]]);
+    assert_eq!(audit(&auditor, &genuine).0, Some(2));
+    let err = auditor.fails(&["trust", "remove", "nobody"]);
+    assert!(
+        err.contains("no trusted certificate matches 'nobody'"),
+        "{err}"
+    );
+
+    // An organisation's CA: trusting it trusts the signers it issued, after
+    // checking the chain, the validity at signing time and the key usage.
+    let org = Sandbox::new();
+    let (ca, ca_key) = (org.path("ca.pem"), org.path("ca.key"));
+    let s = |p: &Path| p.to_str().expect("path").to_owned();
+    openssl_at(
+        None,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            &s(&ca_key),
+            "-out",
+            &s(&ca),
+            "-days",
+            "3650",
+            "-sha256",
+            "-subj",
+            "/CN=Example Root CA/O=Example Corp",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ],
+    );
+    auditor.ok(&["trust", "add", &s(&ca), "--name", "Example Corp CA"]);
+    let cases = [
+        (
+            "digitalSignature,nonRepudiation",
+            None,
+            "365",
+            Some(0),
+            "issued by the CA you trust",
+        ),
+        (
+            "keyEncipherment",
+            None,
+            "365",
+            Some(2),
+            "key usage allows neither",
+        ),
+        (
+            "digitalSignature",
+            Some("2024-03-01 12:00:00"),
+            "30",
+            Some(2),
+            "not valid at the signing time",
+        ),
+    ];
+    for (usage, made_at, days, want, says) in cases {
+        let carol = Sandbox::new();
+        ca_issued_identity(&carol, &ca, &ca_key, usage, made_at, days);
+        let (run, _) = ready_run(&carol);
+        let pdf = carol.path("carol.pdf");
+        signed_ok(&carol, &["sign", &run, "-o", pdf.to_str().expect("p")]);
+        let (code, v) = audit(&auditor, &pdf);
+        let detail = v["signatures"]["signatures"][0]["trustDetail"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert_eq!(code, want, "{usage} {made_at:?}: {v}");
+        assert!(detail.contains(says), "{usage} {made_at:?}: {detail}");
+        if want == Some(0) {
+            // pyHanko agrees when given the same CA.
+            let py = pyhanko_valid(&pdf, &[&ca]);
+            assert!(py.contains("judged VALID"), "{py}");
+        }
+    }
 }

@@ -463,7 +463,7 @@ fn the_signed_maintenance_log_passes_pyhanko_pdfsig_qpdf_and_verify() {
             .expect("qpdf")
             .success()
     );
-    let verify = Command::new(common::BIN)
+    let verify = common::auditor()
         .args(["verify", p, "--trust", cert.to_str().expect("p")])
         .output()
         .expect("verify");

@@ -10,7 +10,9 @@ use sha2::{Digest, Sha256};
 use signoff_core::activity::{GENESIS, entry_is_intact};
 use signoff_core::model::EvidenceKind;
 use signoff_core::template::hex;
-use signoff_signature::verify::{PdfVerification, PdfVerifyError, strict_document, verify_pdf};
+use signoff_signature::verify::{
+    PdfVerification, PdfVerifyError, Verdict, strict_document, verify_pdf,
+};
 
 use crate::{Content, MANIFEST_NAME, REPORT_SCHEMA, ReportManifest, SUMS_NAME};
 
@@ -25,7 +27,12 @@ pub struct Check {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReportCheck {
+    /// True only for a valid verdict: intact, and every signer trusted.
     pub ok: bool,
+    /// Every signature and every content check holds, whoever signed.
+    pub intact: bool,
+    /// Valid (exit 0), untrusted (exit 2) or invalid (exit 1).
+    pub verdict: Verdict,
     pub signatures: PdfVerification,
     pub checks: Vec<Check>,
     /// The report's own description of itself, when it could be read.
@@ -59,7 +66,7 @@ pub fn check_report(pdf: &[u8], trusted: &[Vec<u8>]) -> Result<ReportCheck, PdfV
                 .all(|p| p == "the PDF has no signature")
         {
             check("signatures", false, "the PDF carries no signature")
-        } else if signatures.ok {
+        } else if signatures.intact {
             check(
                 "signatures",
                 true,
@@ -86,6 +93,8 @@ pub fn check_report(pdf: &[u8], trusted: &[Vec<u8>]) -> Result<ReportCheck, PdfV
     };
     let mut out = ReportCheck {
         ok: false,
+        intact: false,
+        verdict: Verdict::Invalid,
         signatures,
         checks,
         report_id: None,
@@ -230,7 +239,12 @@ pub fn check_report(pdf: &[u8], trusted: &[Vec<u8>]) -> Result<ReportCheck, PdfV
         out.checks.push(evidence_check(m, &files));
         out.checks.push(activity_check(m));
     }
-    out.ok = out.checks.iter().all(|c| c.ok);
+    out.intact = out.checks.iter().all(|c| c.ok);
+    out.verdict = Verdict::of(
+        out.intact,
+        out.signatures.signatures.iter().map(|s| s.trust),
+    );
+    out.ok = out.verdict == Verdict::Valid;
     Ok(out)
 }
 

@@ -35,6 +35,10 @@ pub enum ReportError {
     },
     #[error("{0}")]
     Invalid(String),
+    /// Countersigning a report whose earlier signers are not trusted, without
+    /// an explicit confirmation.
+    #[error("{0}")]
+    UntrustedSigner(String),
 }
 
 impl ReportError {
@@ -52,6 +56,7 @@ impl ReportError {
             ReportError::Sign(PdfSignError::Unreadable(_)) => "bad_file",
             ReportError::Sign(_) => "signing",
             ReportError::Invalid(_) => "invalid_input",
+            ReportError::UntrustedSigner(_) => "untrusted_signer",
         }
     }
 }
@@ -226,12 +231,24 @@ pub fn export_draft(
     Ok(written)
 }
 
+/// Whom a countersigner trusts, and whether they confirmed countersigning a
+/// report whose earlier signers are not among them.
+#[derive(Clone, Debug, Default)]
+pub struct Countersigning {
+    /// DER certificates (the trust store and any given on the spot).
+    pub trusted: Vec<Vec<u8>>,
+    pub accept_untrusted: bool,
+}
+
 /// Adds a signature to an already signed report (as an incremental update,
-/// so the earlier signatures stay valid). Needs only the PDF.
+/// so the earlier signatures stay valid). Needs only the PDF. A report that
+/// is not intact is refused; one whose signers are not trusted is refused
+/// unless `trust.accept_untrusted` says a person confirmed it.
 pub fn countersign(
     input: &Path,
     signer: &Signer,
     how: &SignAs,
+    trust: &Countersigning,
     time: DateTime<Utc>,
     dest: &Path,
 ) -> Result<usize> {
@@ -239,7 +256,7 @@ pub fn countersign(
         context: format!("reading {}", input.display()),
         source,
     })?;
-    let check = signoff_signature::verify::verify_pdf(&bytes, &[])
+    let check = signoff_signature::verify::verify_pdf(&bytes, &trust.trusted)
         .map_err(|e| ReportError::Invalid(format!("{}: {e}", input.display())))?;
     if check.signatures.is_empty() {
         return Err(ReportError::Invalid(format!(
@@ -247,7 +264,7 @@ pub fn countersign(
             input.display()
         )));
     }
-    if !check.ok {
+    if !check.intact {
         return Err(ReportError::Invalid(format!(
             "{}: its signatures do not verify ({}); it was not countersigned",
             input.display(),
@@ -258,6 +275,25 @@ pub fn countersign(
                 .chain(check.problems.iter().cloned())
                 .collect::<Vec<_>>()
                 .join("; ")
+        )));
+    }
+    let strangers: Vec<String> = check
+        .signatures
+        .iter()
+        .filter(|s| s.trust != signoff_signature::trust::Trust::Trusted)
+        .map(|s| {
+            format!(
+                "{} (certificate SHA-256 {})",
+                s.signer, s.fingerprint_sha256
+            )
+        })
+        .collect();
+    if !strangers.is_empty() && !trust.accept_untrusted {
+        return Err(ReportError::UntrustedSigner(format!(
+            "{}: {} {} not among the certificates you trust; compare the fingerprint with the signer before countersigning. It was not countersigned",
+            input.display(),
+            strangers.join(", "),
+            if strangers.len() == 1 { "is" } else { "are" }
         )));
     }
     let reason = format!("{} countersignature: {}", how.role, how.statement);

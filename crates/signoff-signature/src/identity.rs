@@ -539,7 +539,7 @@ fn read_chain(path: &Path) -> Result<Vec<Vec<u8>>> {
     Ok(out)
 }
 
-fn create_private_dir(dir: &Path) -> Result<()> {
+pub(crate) fn create_private_dir(dir: &Path) -> Result<()> {
     fs::create_dir_all(dir).map_err(io(format!("creating {}", dir.display())))?;
     #[cfg(unix)]
     {
@@ -552,7 +552,7 @@ fn create_private_dir(dir: &Path) -> Result<()> {
 
 /// Writes `bytes` to `path` via a temporary file created with `mode`
 /// (so a key is never readable by others, not even for an instant).
-fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     let tmp = path.with_extension("tmp");
     let _ = fs::remove_file(&tmp);
     let mut options = fs::OpenOptions::new();

@@ -11,6 +11,7 @@ pub mod identity;
 pub mod modifications;
 pub mod pdf;
 pub mod revisions;
+pub mod trust;
 pub mod verify;
 
 pub use identity::{

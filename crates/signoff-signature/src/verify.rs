@@ -15,10 +15,10 @@ use der::{Decode, Encode};
 use lopdf::{Document, Object, ObjectId};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use x509_cert::Certificate;
 
 use crate::modifications;
 use crate::revisions::Revisions;
+use crate::trust::{Trust, fingerprint};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PdfVerifyError {
@@ -44,9 +44,15 @@ pub struct SignatureCheck {
     pub integrity: bool,
     /// The CMS signature verifies with the signer certificate.
     pub signature: bool,
-    /// `Some(true)` when the certificate is among the trusted ones; `None`
-    /// when no trusted certificate was given.
-    pub trusted: Option<bool>,
+    /// Trusted (pinned, or issued by a trusted CA), untrusted, or unchecked
+    /// (nothing to trust against); see `trust.rs`.
+    pub trust: Trust,
+    /// Why, in a sentence.
+    pub trust_detail: String,
+    /// The signer's certificate (DER), so a person can choose to trust it
+    /// after comparing its fingerprint.
+    #[serde(skip)]
+    pub certificate: Vec<u8>,
     /// Bytes of the file after this signature's range, and whether they are
     /// only later signatures.
     pub bytes_after: u64,
@@ -54,10 +60,48 @@ pub struct SignatureCheck {
     pub problems: Vec<String>,
 }
 
+/// What a verification comes to, and the exit code `signoff verify` gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Intact, and every signer is trusted (exit 0).
+    Valid,
+    /// Intact, but some signer is not trusted or nothing was trusted (exit 2).
+    Untrusted,
+    /// Changed, forged, damaged or unreadable (exit 1).
+    Invalid,
+}
+
+impl Verdict {
+    /// From whether everything is intact and each signature's trust.
+    pub fn of(intact: bool, trust: impl IntoIterator<Item = Trust>) -> Verdict {
+        if !intact {
+            Verdict::Invalid
+        } else if trust.into_iter().all(|t| t == Trust::Trusted) {
+            Verdict::Valid
+        } else {
+            Verdict::Untrusted
+        }
+    }
+
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Verdict::Valid => 0,
+            Verdict::Invalid => 1,
+            Verdict::Untrusted => 2,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PdfVerification {
+    /// True only when the verdict is valid (intact and every signer trusted).
     pub ok: bool,
+    /// Every signature intact and nothing but signatures after each one,
+    /// whoever the signers are.
+    pub intact: bool,
+    pub verdict: Verdict,
     pub signatures: Vec<SignatureCheck>,
     pub problems: Vec<String>,
 }
@@ -79,12 +123,13 @@ pub fn verify_pdf(pdf: &[u8], trusted: &[Vec<u8>]) -> Result<PdfVerification, Pd
         Err(e) => {
             return Ok(PdfVerification {
                 ok: false,
+                intact: false,
+                verdict: Verdict::Invalid,
                 signatures: Vec::new(),
                 problems: vec![format!("the PDF's structure cannot be read: {e}")],
             });
         }
     };
-    let trusted_fps: Vec<String> = trusted.iter().map(|c| fingerprint(c)).collect();
     let mut problems = Vec::new();
     let last = revs.list.len() - 1;
 
@@ -115,7 +160,7 @@ pub fn verify_pdf(pdf: &[u8], trusted: &[Vec<u8>]) -> Result<PdfVerification, Pd
             problems.push(format!("{field}: its signature dictionary is missing"));
             continue;
         };
-        let mut check = check_signature(pdf, &field, sig, &trusted_fps);
+        let mut check = check_signature(pdf, &field, sig, trusted);
         let rev = revs.defined_in(id.0);
         let end = check.byte_range[2] + check.byte_range[3];
         match rev.map(|r| &revs.list[r]) {
@@ -169,13 +214,16 @@ pub fn verify_pdf(pdf: &[u8], trusted: &[Vec<u8>]) -> Result<PdfVerification, Pd
         check.only_signatures_after = clean;
         out.push(check);
     }
-    let ok = problems.is_empty()
+    let intact = problems.is_empty()
         && !out.is_empty()
-        && out.iter().all(|c| {
-            c.problems.is_empty() && c.integrity && c.signature && c.trusted != Some(false)
-        });
+        && out
+            .iter()
+            .all(|c| c.problems.is_empty() && c.integrity && c.signature);
+    let verdict = Verdict::of(intact, out.iter().map(|c| c.trust));
     Ok(PdfVerification {
-        ok,
+        ok: verdict == Verdict::Valid,
+        intact,
+        verdict,
         signatures: out,
         problems,
     })
@@ -213,7 +261,7 @@ fn check_signature(
     pdf: &[u8],
     field: &str,
     sig: &lopdf::Dictionary,
-    trusted: &[String],
+    trusted: &[Vec<u8>],
 ) -> SignatureCheck {
     let text = |k: &[u8]| {
         sig.get(k)
@@ -230,7 +278,9 @@ fn check_signature(
         byte_range: [0; 4],
         integrity: false,
         signature: false,
-        trusted: None,
+        trust: Trust::Untrusted,
+        trust_detail: "the signature could not be read".into(),
+        certificate: Vec::new(),
         bytes_after: 0,
         only_signatures_after: false,
         problems: Vec::new(),
@@ -303,15 +353,15 @@ fn check_signature(
                 c.problems
                     .push("the CMS signature does not verify with the signer's certificate".into());
             }
-            if !trusted.is_empty() {
-                let t = trusted.contains(&c.fingerprint_sha256);
-                c.trusted = Some(t);
-                if !t {
-                    c.problems.push(
-                        "the signer's certificate is not among the trusted certificates".into(),
-                    );
-                }
-            }
+            let (trust, why) = crate::trust::evaluate(
+                &v.cert_der,
+                &v.others,
+                crate::trust::pdf_date(&c.signed_at),
+                trusted,
+            );
+            c.trust = trust;
+            c.trust_detail = why;
+            c.certificate = v.cert_der;
         }
         Err(e) => c
             .problems
@@ -322,6 +372,8 @@ fn check_signature(
 
 struct CmsVerdict {
     cert_der: Vec<u8>,
+    /// The other certificates the signature carries (intermediates).
+    others: Vec<Vec<u8>>,
     digest_matches: bool,
     signature_valid: bool,
 }
@@ -374,15 +426,28 @@ fn verify_cms(contents: &[u8], digest: &[u8]) -> Result<CmsVerdict, String> {
         .map_err(|e| e.to_string())?;
     let sig = si.signature.as_bytes();
     let signature_valid = verify_raw(&spki, &message, sig);
+    let cert_der = cert.to_der().map_err(|e| e.to_string())?;
+    let others = signed
+        .certificates
+        .iter()
+        .flat_map(|set| set.0.iter())
+        .filter_map(|c| match c {
+            cms::cert::CertificateChoices::Certificate(cert) => cert.to_der().ok(),
+            _ => None,
+        })
+        .filter(|d| *d != cert_der)
+        .take(16)
+        .collect();
     Ok(CmsVerdict {
-        cert_der: cert.to_der().map_err(|e| e.to_string())?,
+        cert_der,
+        others,
         digest_matches: signed_digest.as_bytes() == digest,
         signature_valid,
     })
 }
 
 /// Verifies an ECDSA P-256 or RSA PKCS#1 v1.5 SHA-256 signature.
-fn verify_raw(spki_der: &[u8], message: &[u8], signature: &[u8]) -> bool {
+pub(crate) fn verify_raw(spki_der: &[u8], message: &[u8], signature: &[u8]) -> bool {
     use p256::pkcs8::DecodePublicKey;
     use signature::Verifier;
     if let Ok(key) = p256::ecdsa::VerifyingKey::from_public_key_der(spki_der) {
@@ -399,23 +464,7 @@ fn verify_raw(spki_der: &[u8], message: &[u8], signature: &[u8]) -> bool {
     false
 }
 
-fn fingerprint(cert_der: &[u8]) -> String {
-    Sha256::digest(cert_der)
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect::<Vec<_>>()
-        .join(":")
-}
-
 /// Reads PEM certificates (an auditor's `--trust` file) as DER.
 pub fn certificates_from_pem(text: &str) -> Vec<Vec<u8>> {
-    text.split_inclusive("-----END CERTIFICATE-----")
-        .filter_map(|block| {
-            let start = block.find("-----BEGIN CERTIFICATE-----")?;
-            der::pem::decode_vec(&block.as_bytes()[start..])
-                .ok()
-                .map(|(_, d)| d)
-        })
-        .filter(|d| Certificate::from_der(d).is_ok())
-        .collect()
+    crate::trust::certificates_in_pem(text)
 }

@@ -255,7 +255,7 @@ fn an_imported_rsa_identity_signs_valid_pdfs() {
 
 // ---- our verifier -------------------------------------------------------------
 
-use signoff_signature::verify::{PdfVerifyError, certificates_from_pem, verify_pdf};
+use signoff_signature::verify::{PdfVerifyError, Verdict, certificates_from_pem, verify_pdf};
 
 fn trust(cert: &Path) -> Vec<Vec<u8>> {
     certificates_from_pem(&std::fs::read_to_string(cert).expect("cert"))
@@ -278,29 +278,39 @@ fn the_verifier_accepts_good_signatures_and_names_each_kind_of_tampering() {
         v.signatures[0].signer, "Zoë Ångström",
         "non-ASCII names survive as PDF text strings"
     );
-    assert!(
-        v.signatures.iter().all(|s| s.integrity
-            && s.signature
-            && s.trusted == Some(true)
-            && s.only_signatures_after)
-    );
+    assert!(v.signatures.iter().all(|s| s.integrity
+        && s.signature
+        && s.trust == signoff_signature::trust::Trust::Trusted
+        && s.only_signatures_after));
     assert_eq!(
         v.signatures[1].bytes_after, 0,
         "the last signature covers the whole file"
     );
+    let unchecked = verify_pdf(&twice, &[]).expect("verify");
     assert!(
-        verify_pdf(&twice, &[]).expect("verify").ok,
-        "without --trust, trust is not checked"
+        unchecked.intact && !unchecked.ok && unchecked.verdict == Verdict::Untrusted,
+        "with nothing to trust against, intact is not valid: {unchecked:#?}"
+    );
+    assert!(
+        unchecked
+            .signatures
+            .iter()
+            .all(|s| s.trust == signoff_signature::trust::Trust::Unchecked)
     );
 
     let v = verify_pdf(&twice, &trust(&cert1)).expect("verify");
-    assert!(!v.ok);
     assert!(
-        v.signatures[1]
-            .problems
-            .iter()
-            .any(|p| p.contains("not among the trusted")),
+        !v.ok && v.intact && v.verdict == Verdict::Untrusted,
         "{v:#?}"
+    );
+    assert_eq!(
+        v.signatures[1].trust,
+        signoff_signature::trust::Trust::Untrusted,
+        "{v:#?}"
+    );
+    assert!(
+        v.signatures[1].problems.is_empty(),
+        "trust is not a problem of integrity"
     );
 
     let mut flipped = twice.clone();

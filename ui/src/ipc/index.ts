@@ -31,12 +31,14 @@ import type { TaskDetail } from './bindings/TaskDetail';
 import type { TaskEdit } from './bindings/TaskEdit';
 import type { TaskState } from './bindings/TaskState';
 import type { TaskStatus } from './bindings/TaskStatus';
+import type { TrustedCertView } from './bindings/TrustedCertView';
 
 export type {
   AppStatus, DoctorReport, DroppedFiles, Evidence, EvidenceProgress, Imported, ItemResult,
   RunDetail, RunSummary, Status, Template, TemplatePreview, TemplateSummary, Waiver,
   ReportProgress, ReportVerification, ReportWritten, SignerIdentity, SignoffRecord,
   CalendarEntry, Completion, NewTask, OccurrenceState, TaskDetail, TaskEdit, TaskState, TaskStatus,
+  TrustedCertView,
 };
 export type { RunItem } from './bindings/RunItem';
 
@@ -112,8 +114,17 @@ export const exportDraft = (run: number, paperSize: Paper) =>
 export const openReport = (token: string) => call<null>('open_report', { token });
 /** Opens a PDF in the native dialog and checks it. `null` when cancelled. */
 export const verifyReport = () => call<ReportVerification | null>('verify_report');
+/** Picks certificate files in the native dialog, trusts them, checks the report again. */
 export const verifyReportTrusting = (token: string) =>
   call<ReportVerification | null>('verify_report_trusting', { token });
+/** Trusts the certificate of the report's `index`-th signature, shown as `fingerprint`. */
+export const trustSigner = (token: string, index: number, fingerprint: string) =>
+  call<ReportVerification>('trust_signer', { token, index, fingerprint });
+/** Checks the same report again (after the trusted certificates changed). */
+export const recheckReport = (token: string) => call<ReportVerification>('recheck_report', { token });
+export const listTrusted = () => call<TrustedCertView[]>('list_trusted');
+export const untrustCertificate = (fingerprint: string) =>
+  call<TrustedCertView[]>('untrust_certificate', { fingerprint });
 
 /** Attaches image bytes (a pasted screenshot) sent as the raw request body. */
 export async function addEvidenceBytes(

@@ -186,6 +186,17 @@ pub fn output_within(mut cmd: Command, limit: std::time::Duration, what: &str) -
     }
 }
 
+/// `signoff` as an auditor runs it: no workspace, and an empty trust store
+/// of its own (a data folder that does not exist), so the user's own trust
+/// store never decides a test's verdict.
+pub fn auditor() -> Command {
+    let mut c = Command::new(BIN);
+    c.arg("--data-dir")
+        .arg(std::env::temp_dir().join("signoff-tests-auditor-has-no-workspace"))
+        .env_remove("SIGNOFF_DATA_DIR");
+    c
+}
+
 pub fn expect_failure(out: Output, what: &str) -> String {
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(
