@@ -26,6 +26,10 @@ pub const MAX_OBJECTS: usize = 2_000_000;
 pub const MAX_DEPTH: usize = 32;
 /// A cross-reference or object stream decodes to at most this many bytes.
 pub const MAX_STRUCTURE_STREAM: usize = 64 * 1024 * 1024;
+/// All the compressed cross-reference and object streams of a file decode
+/// to at most this many bytes together (a small file of many compressed
+/// streams must not cost minutes of decompression).
+pub const MAX_STRUCTURE_TOTAL: usize = 4 * MAX_STRUCTURE_STREAM;
 
 /// How one object is defined by one revision.
 #[derive(Debug, Clone)]
@@ -84,11 +88,22 @@ impl Revisions {
         }
         let mut xref_at = last_startxref(pdf)?;
         let mut sections = Vec::new();
+        let mut budget = MAX_STRUCTURE_TOTAL;
+        let mut entries = 0usize;
         loop {
             if sections.len() == MAX_REVISIONS {
                 return Err(format!("it has more than {MAX_REVISIONS} revisions"));
             }
-            let section = read_section(pdf, xref_at)?;
+            let section = read_section(pdf, xref_at, &mut budget)?;
+            // Every entry is kept until the bodies are read: bound them all
+            // (an xref stream of one-byte entries compresses 64 MiB of
+            // entries, gigabytes in memory, into 64 KiB).
+            entries = entries.saturating_add(section.entries.len());
+            if entries > MAX_OBJECTS {
+                return Err(format!(
+                    "its cross-references list more than {MAX_OBJECTS} objects"
+                ));
+            }
             let prev = match section.trailer.get(b"Prev") {
                 Err(_) => None,
                 Ok(Object::Integer(p)) if *p >= 0 && (*p as usize) < xref_at => Some(*p as usize),
@@ -117,7 +132,7 @@ impl Revisions {
                     i
                 ));
             }
-            let rev = read_body(pdf, i + 1, start, s, &list)?;
+            let rev = read_body(pdf, i + 1, start, s, &list, &mut budget)?;
             total += rev.defined.len();
             if total > MAX_OBJECTS {
                 return Err(format!("it defines more than {MAX_OBJECTS} objects"));
@@ -236,7 +251,7 @@ enum Entry {
     Compressed(u32, usize),
 }
 
-fn read_section(pdf: &[u8], xref_at: usize) -> Result<Section, String> {
+fn read_section(pdf: &[u8], xref_at: usize, budget: &mut usize) -> Result<Section, String> {
     if xref_at >= pdf.len() {
         return Err(format!(
             "a cross-reference offset ({xref_at}) points past the end of the file"
@@ -260,7 +275,7 @@ fn read_section(pdf: &[u8], xref_at: usize) -> Result<Section, String> {
                 "byte {xref_at} holds neither a cross-reference table nor a stream"
             ));
         };
-        let entries = xref_stream_entries(stream).map_err(|e| {
+        let entries = xref_stream_entries(stream, budget).map_err(|e| {
             format!("the cross-reference stream {num} {generation} is unreadable: {e}")
         })?;
         (stream.dict.clone(), entries, Some((num, generation, obj)))
@@ -309,7 +324,7 @@ fn xref_table(lx: &mut Lexer) -> Result<(Dictionary, BTreeMap<u32, Entry>), Stri
         }
         let first = lx.unsigned()?;
         let count = lx.unsigned()?;
-        if count.saturating_mul(20) > (lx.buf.len() - lx.pos) as u64 {
+        if count > MAX_OBJECTS as u64 || count.saturating_mul(20) > (lx.buf.len() - lx.pos) as u64 {
             return Err(format!(
                 "the cross-reference table at byte {at} claims more entries than the file holds"
             ));
@@ -375,7 +390,10 @@ fn xref_table(lx: &mut Lexer) -> Result<(Dictionary, BTreeMap<u32, Entry>), Stri
     }
 }
 
-fn xref_stream_entries(stream: &Stream) -> Result<BTreeMap<u32, Entry>, String> {
+fn xref_stream_entries(
+    stream: &Stream,
+    budget: &mut usize,
+) -> Result<BTreeMap<u32, Entry>, String> {
     let d = &stream.dict;
     if d.get(b"Type").and_then(Object::as_name).ok() != Some(b"XRef".as_slice()) {
         return Err("it is not /Type /XRef".into());
@@ -408,15 +426,6 @@ fn xref_stream_entries(stream: &Stream) -> Result<BTreeMap<u32, Entry>, String> 
         Ok(Object::Array(a)) if a.len() % 2 == 0 => a.iter().map(int).collect::<Result<_, _>>()?,
         Ok(_) => return Err("its /Index is malformed".into()),
     };
-    let data = stream
-        .decompressed_content_with_limit(MAX_STRUCTURE_STREAM)
-        .or_else(|e| {
-            if d.has(b"Filter") {
-                Err(e.to_string())
-            } else {
-                Ok(stream.content.clone())
-            }
-        })?;
     let width: usize = w.iter().sum();
     if width == 0 {
         return Err("its entries are empty".into());
@@ -424,6 +433,10 @@ fn xref_stream_entries(stream: &Stream) -> Result<BTreeMap<u32, Entry>, String> 
     let listed: u64 = index
         .chunks(2)
         .fold(0u64, |sum, p| sum.saturating_add(p[1]));
+    if listed > MAX_OBJECTS as u64 {
+        return Err(format!("it lists more than {MAX_OBJECTS} objects"));
+    }
+    let data = structure_data(stream, budget)?;
     if data.len() as u64 != listed.saturating_mul(width as u64) {
         return Err(format!(
             "it holds {} bytes, not the {listed} entries of {width} bytes its /Index says",
@@ -484,11 +497,15 @@ fn read_body(
     start: usize,
     s: Section,
     earlier: &[Revision],
+    budget: &mut usize,
 ) -> Result<Revision, String> {
     let here = |e: String| format!("revision {number}: {e}");
     // /Length may be an indirect object of this revision or an earlier one.
+    // Each is read once (many streams sharing one /Length object that is
+    // large or follows a long comment must not be re-read per stream).
     let entries = &s.entries;
-    let length_of = |id: ObjectId| -> Option<i64> {
+    let lengths: std::cell::RefCell<BTreeMap<ObjectId, Option<i64>>> = Default::default();
+    let read_length = |id: ObjectId| -> Option<i64> {
         let offset = match entries.get(&id.0) {
             Some(Entry::InUse(o, g)) if *g == id.1 => *o,
             Some(_) => return None,
@@ -508,6 +525,14 @@ fn read_body(
             Ok((got, Object::Integer(n))) if got == id => Some(n),
             _ => None,
         }
+    };
+    let length_of = |id: ObjectId| -> Option<i64> {
+        if let Some(known) = lengths.borrow().get(&id) {
+            return *known;
+        }
+        let n = read_length(id);
+        lengths.borrow_mut().insert(id, n);
+        n
     };
     let mut walked: BTreeMap<u32, (usize, u16, Object)> = BTreeMap::new();
     let mut lx = Lexer::new(&pdf[..s.xref_at], start);
@@ -610,7 +635,8 @@ fn read_body(
                     "its compressed objects are said to be in object {stream_num}, which is not an object stream of this revision"
                 )));
             };
-            object_stream(stream).map_err(|e| here(format!("object stream {stream_num}: {e}")))?
+            object_stream(stream, budget)
+                .map_err(|e| here(format!("object stream {stream_num}: {e}")))?
         };
         if objects.len() != members.len() {
             return Err(here(format!(
@@ -647,7 +673,7 @@ fn read_body(
 }
 
 /// The objects of an object stream, in order.
-fn object_stream(stream: &Stream) -> Result<Vec<(u32, Object)>, String> {
+fn object_stream(stream: &Stream, budget: &mut usize) -> Result<Vec<(u32, Object)>, String> {
     let d = &stream.dict;
     if d.get(b"Type").and_then(Object::as_name).ok() != Some(b"ObjStm".as_slice()) {
         return Err("it is not /Type /ObjStm".into());
@@ -663,13 +689,7 @@ fn object_stream(stream: &Stream) -> Result<Vec<(u32, Object)>, String> {
         )),
     };
     let (n, first) = (get(b"N")?, get(b"First")?);
-    let data = if d.has(b"Filter") {
-        stream
-            .decompressed_content_with_limit(MAX_STRUCTURE_STREAM)
-            .map_err(|e| e.to_string())?
-    } else {
-        stream.content.clone()
-    };
+    let data = structure_data(stream, budget)?;
     if first > data.len() || n > data.len() / 2 + 1 {
         return Err("its /N or /First does not fit its data".into());
     }
@@ -712,6 +732,50 @@ fn object_stream(stream: &Stream) -> Result<Vec<(u32, Object)>, String> {
         out.push((num, obj));
     }
     Ok(out)
+}
+
+/// The decoded data of a cross-reference or object stream. Its `/Filter`
+/// and `/DecodeParms` must be written in the stream's dictionary (lopdf
+/// ignores an indirect one, a viewer resolves it: the two would read
+/// different entries); no external file (`/F`); what compressed streams
+/// decode to counts against the file's `budget`.
+fn structure_data(stream: &Stream, budget: &mut usize) -> Result<Vec<u8>, String> {
+    let d = &stream.dict;
+    for key in [&b"F"[..], b"FFilter", b"FDecodeParms"] {
+        if d.has(key) {
+            return Err(format!(
+                "it has /{}: its data would be an external file",
+                String::from_utf8_lossy(key)
+            ));
+        }
+    }
+    match d.get(b"DecodeParms") {
+        Err(_) | Ok(Object::Dictionary(_)) => {}
+        Ok(Object::Array(a))
+            if a.iter()
+                .all(|p| matches!(p, Object::Dictionary(_) | Object::Null)) => {}
+        Ok(_) => return Err("its /DecodeParms is not written in its dictionary".into()),
+    }
+    match d.get(b"Filter") {
+        Err(_) => return Ok(stream.content.clone()),
+        Ok(Object::Name(_)) => {}
+        Ok(Object::Array(a)) if a.iter().all(|f| matches!(f, Object::Name(_))) => {}
+        Ok(_) => return Err("its /Filter is not a name or an array of names".into()),
+    }
+    let limit = MAX_STRUCTURE_STREAM.min(*budget);
+    let data = stream
+        .decompressed_content_with_limit(limit)
+        .map_err(|e| {
+            if limit < MAX_STRUCTURE_STREAM {
+                format!(
+                    "the file's compressed structure streams decode to more than {MAX_STRUCTURE_TOTAL} bytes"
+                )
+            } else {
+                e.to_string()
+            }
+        })?;
+    *budget -= data.len();
+    Ok(data)
 }
 
 fn rfind(h: &[u8], n: &[u8]) -> Option<usize> {
