@@ -1300,6 +1300,99 @@ mod tests {
         assert!(e.contains("more than 64 revisions"), "{e}");
     }
 
+    /// `base()` and a second revision whose cross-reference is the stream
+    /// `dict` + `data` (object 9), as written.
+    fn with_xref_stream(dict: &str, data: &[u8]) -> Vec<u8> {
+        let w = base();
+        let mut out = w.out.clone();
+        let at = out.len();
+        let prev = w.prev.expect("base has a revision");
+        out.extend_from_slice(
+            format!(
+                "9 0 obj\n<< /Type /XRef /Root 1 0 R /Prev {prev} {dict} /Length {} >>\nstream\n",
+                data.len()
+            )
+            .as_bytes(),
+        );
+        out.extend_from_slice(data);
+        out.extend_from_slice(format!("\nendstream\nendobj\nstartxref\n{at}\n%%EOF\n").as_bytes());
+        out
+    }
+
+    #[test]
+    fn structure_streams_are_bounded_and_their_filters_written_plainly() {
+        // A clean one: object 9 (itself) listed, /W [1 4 2].
+        let row = |t: u8, off: u32, g: u16| {
+            let mut r = vec![t];
+            r.extend_from_slice(&off.to_be_bytes());
+            r.extend_from_slice(&g.to_be_bytes());
+            r
+        };
+        let at = base().out.len() as u32;
+        let ok = with_xref_stream("/W [1 4 2] /Index [9 1] /Size 10", &row(1, at, 0));
+        let revs = Revisions::parse(&ok).expect("a clean xref stream");
+        assert_eq!(revs.list[1].xref_stream, Some(9));
+
+        // 3 million one-byte entries compress to a few KiB; they were all
+        // put in a map (hundreds of MB) before any bound applied.
+        let mut bomb = Stream::new(Dictionary::new(), vec![0u8; 3_000_000]);
+        bomb.compress().expect("compress");
+        assert!(bomb.content.len() < 10_000);
+        let file = with_xref_stream("/W [1 0 0] /Size 3000000 /Filter /FlateDecode", &bomb.content);
+        let e = Revisions::parse(&file).expect_err("too many entries");
+        assert!(e.contains("more than 2000000 objects"), "{e}");
+
+        // An indirect /Filter or /DecodeParms (lopdf ignores it, a viewer
+        // does not) and external data are refused.
+        for (dict, says) in [
+            ("/W [1 4 2] /Index [9 1] /Size 10 /Filter 3 0 R", "/Filter"),
+            (
+                "/W [1 4 2] /Index [9 1] /Size 10 /DecodeParms 3 0 R",
+                "/DecodeParms",
+            ),
+            ("/W [1 4 2] /Index [9 1] /Size 10 /F (x.bin)", "external"),
+        ] {
+            let e = Revisions::parse(&with_xref_stream(dict, &row(1, at, 0)))
+                .expect_err(dict);
+            assert!(e.contains(says), "{dict}: {e}");
+        }
+
+        // A table's subsection that claims more objects than allowed.
+        let mut w = base();
+        let huge = format!("xref\n0 {}\n", MAX_OBJECTS + 1);
+        w.out.extend_from_slice(huge.as_bytes());
+        w.out.extend(std::iter::repeat_n(b'0', 20 * (MAX_OBJECTS + 1)));
+        assert!(Revisions::parse(&w.out).is_err());
+    }
+
+    #[test]
+    fn a_shared_indirect_length_is_read_once() {
+        // 2,000 streams whose /Length is object 4, which follows a 1 MB
+        // comment: read per stream, that was 2 GB of lexing.
+        let mut w = Writer::new();
+        let mut objects: Vec<(u32, Vec<u8>)> = vec![
+            (1, b"<< /Type /Catalog /Pages 2 0 R >>".to_vec()),
+            (2, b"<< /Type /Pages /Kids [] /Count 0 >>".to_vec()),
+        ];
+        let mut four = b"%".to_vec();
+        four.extend(std::iter::repeat_n(b'x', 1 << 20));
+        four.extend_from_slice(b"\n3");
+        objects.push((4, four));
+        for n in 10..2010 {
+            objects.push((n, b"<< /Length 4 0 R >>\nstream\nabc\nendstream".to_vec()));
+        }
+        let refs: Vec<(u32, &[u8])> = objects.iter().map(|(n, t)| (*n, t.as_slice())).collect();
+        w.revision(b"", &refs, &[]);
+        let started = std::time::Instant::now();
+        let revs = Revisions::parse(&w.out).expect("valid");
+        assert_eq!(revs.list[0].defined.len(), 2003);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "took {:?}",
+            started.elapsed()
+        );
+    }
+
     fn parse(text: &[u8]) -> Result<Object, String> {
         Lexer::new(text, 0).object(0)
     }

@@ -469,3 +469,32 @@ pub fn certificates_from_pem(text: &str) -> Vec<Vec<u8>> {
         .filter(|d| Certificate::from_der(d).is_ok())
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_byte_range_that_overflows_is_a_problem_not_a_panic() {
+        let pdf = vec![b' '; 100];
+        for range in [
+            [0, 10, 20, i64::MAX - 7],
+            [0, i64::MAX, 20, 1],
+            [0, 10, i64::MAX, i64::MAX],
+            [0, 10, 20, -1],
+        ] {
+            let mut sig = lopdf::Dictionary::new();
+            sig.set(
+                "ByteRange",
+                Object::Array(range.iter().map(|&n| Object::Integer(n)).collect()),
+            );
+            sig.set("Contents", Object::string_literal(vec![0u8]));
+            let c = check_signature(&pdf, "f", &sig, &[]);
+            assert!(
+                c.problems.iter().any(|p| p.contains("malformed")),
+                "{range:?}: {:?}",
+                c.problems
+            );
+        }
+    }
+}
