@@ -1338,7 +1338,10 @@ mod tests {
         let mut bomb = Stream::new(Dictionary::new(), vec![0u8; 3_000_000]);
         bomb.compress().expect("compress");
         assert!(bomb.content.len() < 10_000);
-        let file = with_xref_stream("/W [1 0 0] /Size 3000000 /Filter /FlateDecode", &bomb.content);
+        let file = with_xref_stream(
+            "/W [1 0 0] /Size 3000000 /Filter /FlateDecode",
+            &bomb.content,
+        );
         let e = Revisions::parse(&file).expect_err("too many entries");
         assert!(e.contains("more than 2000000 objects"), "{e}");
 
@@ -1352,8 +1355,7 @@ mod tests {
             ),
             ("/W [1 4 2] /Index [9 1] /Size 10 /F (x.bin)", "external"),
         ] {
-            let e = Revisions::parse(&with_xref_stream(dict, &row(1, at, 0)))
-                .expect_err(dict);
+            let e = Revisions::parse(&with_xref_stream(dict, &row(1, at, 0))).expect_err(dict);
             assert!(e.contains(says), "{dict}: {e}");
         }
 
@@ -1361,7 +1363,8 @@ mod tests {
         let mut w = base();
         let huge = format!("xref\n0 {}\n", MAX_OBJECTS + 1);
         w.out.extend_from_slice(huge.as_bytes());
-        w.out.extend(std::iter::repeat_n(b'0', 20 * (MAX_OBJECTS + 1)));
+        w.out
+            .extend(std::iter::repeat_n(b'0', 20 * (MAX_OBJECTS + 1)));
         assert!(Revisions::parse(&w.out).is_err());
     }
 
