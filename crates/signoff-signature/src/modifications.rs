@@ -6,8 +6,9 @@
 //! - new `/Type /Sig` dictionaries, each the `/V` of a new signature field
 //!   of the same revision;
 //! - new signature fields (`/FT /Sig`, merged with their widget, no
-//!   `/Kids` or `/Parent`) with no appearance or only empty appearance
-//!   streams, so they draw nothing;
+//!   `/Kids` or `/Parent`), each named (`/T`) unlike every other field,
+//!   with no appearance or only blank appearance streams (white space, no
+//!   `/Filter`, no external data), so they draw nothing;
 //! - the catalog changing only `/AcroForm`, whose `/Fields` may only grow
 //!   by appending those new fields and whose `/SigFlags` may become 3;
 //! - a page changing only `/Annots`, by appending those new fields' widgets;
