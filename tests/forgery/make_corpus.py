@@ -551,6 +551,11 @@ def main():
     r.objs[r.sig] = (gen, body.replace(b"/Name (Mallory)", b"/Name (Bob Approver)"))
     case("signer-name-claimed", "none, but the countersignature's /Name claims another signer: verify must name the certificate's subject",
          r.build(), genuine=True)
+    r = rev()
+    r.sign(field="Signature9")
+    r.trailer[b"Size"] = b"5"
+    case("trailer-size-shrunk", "incremental saving: a countersignature whose trailer /Size is below the objects in use (readers that honour it lose the document's objects)",
+         r.build())
     entries = 3_000_000
     bomb = zlib.compress(b"\0" * entries, 9)
     data = bytearray(genuine)

@@ -66,6 +66,7 @@ const FORGERIES: &[&str] = &[
     "usf-byterange-overflow",
     "field-name-reused",
     "appearance-external-data",
+    "trailer-size-shrunk",
     "xref-stream-entry-bomb",
     "embedded-file-bomb",
 ];

@@ -123,6 +123,7 @@ impl Revisions {
         let mut list = Vec::with_capacity(sections.len());
         let mut start = 0;
         let mut total = 0;
+        let mut highest = 0u64;
         for (i, s) in sections.into_iter().enumerate() {
             if s.xref_at < start {
                 return Err(format!(
@@ -133,6 +134,24 @@ impl Revisions {
                 ));
             }
             let rev = read_body(pdf, i + 1, start, s, &list, &mut budget)?;
+            // /Size is one more than the highest object number (readers
+            // that honour it would not see the objects above it), and a
+            // later revision does not shrink it.
+            let listed = rev.defined.keys().chain(rev.freed.keys()).max();
+            highest = highest.max(listed.map_or(0, |n| u64::from(*n) + 1));
+            match rev.trailer.get(b"Size") {
+                Ok(Object::Integer(n)) if *n >= 0 && *n as u64 >= highest => {
+                    highest = *n as u64;
+                }
+                other => {
+                    return Err(format!(
+                        "revision {}'s /Size ({}) is not more than every object number in use (up to {})",
+                        i + 1,
+                        other.map_or("none".to_owned(), |o| format!("{o:?}")),
+                        highest.saturating_sub(1)
+                    ));
+                }
+            }
             total += rev.defined.len();
             if total > MAX_OBJECTS {
                 return Err(format!("it defines more than {MAX_OBJECTS} objects"));
@@ -1175,6 +1194,7 @@ mod tests {
     struct Writer {
         out: Vec<u8>,
         prev: Option<usize>,
+        size: u32,
     }
 
     impl Writer {
@@ -1182,6 +1202,7 @@ mod tests {
             Writer {
                 out: b"%PDF-1.7\n%\xe2\xe3\n".to_vec(),
                 prev: None,
+                size: 9,
             }
         }
 
@@ -1202,7 +1223,12 @@ mod tests {
                 x += &format!("{num} 1\n{off:010} 00000 n \n");
             }
             let prev = self.prev.map(|p| format!(" /Prev {p}")).unwrap_or_default();
-            x += &format!("trailer\n<< /Size 9 /Root 1 0 R{prev} >>\nstartxref\n{at}\n%%EOF\n");
+            self.size = self
+                .size
+                .max(entries.iter().map(|(n, _)| n + 1).max().unwrap_or(0));
+            let size = self.size;
+            x +=
+                &format!("trailer\n<< /Size {size} /Root 1 0 R{prev} >>\nstartxref\n{at}\n%%EOF\n");
             self.out.extend_from_slice(x.as_bytes());
             self.prev = Some(at);
         }
@@ -1290,6 +1316,17 @@ mod tests {
         w.revision(b"", &[(3, b"(x)")], &[]);
         let e = Revisions::parse(&w.out).expect_err("forward /Prev");
         assert!(e.contains("/Prev"), "{e}");
+
+        // A /Size below the object numbers in use.
+        let mut w = base();
+        w.revision(b"", &[(3, b"(x)")], &[]);
+        for at in 0..w.out.len() - 7 {
+            if &w.out[at..at + 7] == b"/Size 9" {
+                w.out[at + 6] = b'2';
+            }
+        }
+        let e = Revisions::parse(&w.out).expect_err("/Size too small");
+        assert!(e.contains("/Size"), "{e}");
 
         // More than MAX_REVISIONS revisions.
         let mut w = base();
