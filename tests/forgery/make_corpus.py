@@ -30,6 +30,7 @@ import hashlib
 import json
 import re
 import sys
+import zlib
 from io import BytesIO
 
 from pyhanko.pdf_utils import generic
@@ -524,6 +525,51 @@ def main():
     r = swap_files(new_cover(rev()))
     r.sign(field="Signature9")
     case("issue-10-shadow-forgery", "the reported forgery: one update redraws the cover, swaps evidence, manifest.json and SHA256SUMS consistently and adds a countersignature",
+         r.build())
+
+    # --- found by the red team of the strict verifier ---------------------
+    r = rev()
+    r.sign(field="Signature9", sig_body=(
+        b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached"
+        b" /ByteRange [0 10 20 9223372036854775800] /Contents <00> >>"))
+    case("usf-byterange-overflow", "universal signature forgery: a countersignature whose /ByteRange offset plus length overflows 64 bits (made verify panic)",
+         r.build())
+    genuine_name = str(probe.r.root["/AcroForm"]["/Fields"][0]["/T"])
+    case("field-name-reused", "signature wrapping: a countersignature field named like the genuine signature's field (a viewer takes fields of one name for one field)",
+         countersigned(genuine, signer, field=genuine_name))
+    r = rev()
+    r.sign(field="Signature9")
+    wid = max(n for n in r.objs if isinstance(r.objs[n][1], bytes) and b"/Widget" in r.objs[n][1])
+    ap = r.add(stream(b" ", b"/Type /XObject /Subtype /Form /BBox [0 0 595 842] /F (cover.txt) "))
+    gen, body = r.objs[wid]
+    r.objs[wid] = (gen, body.replace(b"/Rect [0 0 0 0]", b"/Rect [0 0 595 842] /AP << /N %d 0 R >>" % ap))
+    case("appearance-external-data", "shadow hide: a countersignature whose blank-looking appearance stream takes its data from an external file (/F)",
+         r.build())
+    r = rev()
+    r.sign(field="Signature9")
+    gen, body = r.objs[r.sig]
+    r.objs[r.sig] = (gen, body.replace(b"/Name (Mallory)", b"/Name (Bob Approver)"))
+    case("signer-name-claimed", "none, but the countersignature's /Name claims another signer: verify must name the certificate's subject",
+         r.build(), genuine=True)
+    r = rev()
+    r.sign(field="Signature9")
+    r.trailer[b"Size"] = b"5"
+    case("trailer-size-shrunk", "incremental saving: a countersignature whose trailer /Size is below the objects in use (readers that honour it lose the document's objects)",
+         r.build())
+    entries = 3_000_000
+    bomb = zlib.compress(b"\0" * entries, 9)
+    data = bytearray(genuine)
+    at = len(data)
+    data += b"999 0 obj\n<< /Type /XRef /W [1 0 0] /Size %d /Prev %d /Root %d 0 R /Filter /FlateDecode /Length %d >>\nstream\n" % (
+        entries, last_startxref(genuine), root, len(bomb))
+    data += bomb + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % at
+    case("xref-stream-entry-bomb", "resources: a 3 KB cross-reference stream of 3 million one-byte entries (unbounded memory before)",
+         bytes(data))
+    r = rev()
+    bomb = zlib.compress(b"\0" * (1 << 30), 9)
+    r.put(files["manifest.json"][1],
+          b"<< /Type /EmbeddedFile /Filter /FlateDecode /Length %d >>\nstream\n" % len(bomb) + bomb + b"\nendstream")
+    case("embedded-file-bomb", "resources: manifest.json redefined as a 1 MB stream that decodes to 1 GiB (the report check decoded it whole)",
          r.build())
 
     json.dump(cases, open(f"{out_dir}/cases.json", "w"), indent=1)

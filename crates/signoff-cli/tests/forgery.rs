@@ -63,6 +63,12 @@ const FORGERIES: &[&str] = &[
     "annots-replaced",
     "page-tree-new-cover",
     "issue-10-shadow-forgery",
+    "usf-byterange-overflow",
+    "field-name-reused",
+    "appearance-external-data",
+    "trailer-size-shrunk",
+    "xref-stream-entry-bomb",
+    "embedded-file-bomb",
 ];
 
 /// Forgeries pyHanko's default policy accepts and our allow-list refuses
@@ -79,6 +85,10 @@ const STRICTER: &[(&str, &str)] = &[
     (
         "objstm-hidden-object",
         "pyHanko ignores a new unreferenced object; lenient readers (lopdf) load the objects hidden in it, so we refuse any object no signature explains",
+    ),
+    (
+        "appearance-external-data",
+        "pyHanko does not look at a new signature's appearance stream dictionary; one whose data comes from an external file (/F) could draw anything where it is read, so an appearance may only be a plain blank stream",
     ),
 ];
 
@@ -308,6 +318,14 @@ fn verify_and_pyhanko_agree_on_every_forgery_of_a_signed_report_issue_10() {
     assert!(
         t.contains("revision 2 redefines object") && t.contains("/EmbeddedFile"),
         "the problem names the revision, the object and the change: {t}"
+    );
+
+    // A countersignature is named by its certificate, not by the /Name it
+    // claims.
+    let (_, t) = &verdicts["signer-name-claimed"].0;
+    assert!(
+        t.contains("Mallory (its /Name says 'Bob Approver')"),
+        "the signer shown is the certificate's subject: {t}"
     );
 
     // countersign refuses a forgery and writes nothing.

@@ -2,6 +2,7 @@
 //! verdict and a one-line reason; the report passes only if all pass.
 //! Never panics on hostile input.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use lopdf::{Document, Object};
@@ -250,7 +251,7 @@ pub fn check_report(pdf: &[u8], trusted: &[Vec<u8>]) -> Result<ReportCheck, PdfV
 
 /// Every non-sensitive evidence file is embedded with its hash; no
 /// sensitive file is.
-fn evidence_check(m: &ReportManifest, files: &BTreeMap<String, Vec<u8>>) -> Check {
+fn evidence_check(m: &ReportManifest, files: &BTreeMap<String, Cow<'_, [u8]>>) -> Check {
     // (name in the PDF, SHA-256 recorded, sensitive, what it is for)
     let mut expected: Vec<(String, String, bool, String)> = Vec::new();
     match &m.content {
@@ -370,20 +371,31 @@ fn activity_check(m: &ReportManifest) -> Check {
     }
 }
 
-/// Name -> decoded content of every file in the `/EmbeddedFiles` name tree.
-fn embedded_files(doc: &Document) -> Result<BTreeMap<String, Vec<u8>>, String> {
+/// Embedded files that are compressed decode to at most this many bytes in
+/// all (Signoff writes them uncompressed; a small compressed stream must not
+/// decode to gigabytes in memory).
+const MAX_DECODED_FILES: usize = 256 * 1024 * 1024;
+
+/// Name -> content of every file in the `/EmbeddedFiles` name tree
+/// (borrowed unless it had to be decoded). A name given twice is refused:
+/// a reader such as `pdfdetach` could extract the other file.
+fn embedded_files(doc: &Document) -> Result<BTreeMap<String, Cow<'_, [u8]>>, String> {
     let catalog = doc.catalog().map_err(|e| e.to_string())?;
     let mut out = BTreeMap::new();
     let Some(root) = catalog
         .get(b"Names")
         .ok()
-        .and_then(|n| deref(doc, n).as_dict().ok().cloned())
-        .and_then(|n| n.get(b"EmbeddedFiles").ok().map(|e| deref(doc, e).clone()))
+        .and_then(|n| deref(doc, n).as_dict().ok())
+        .and_then(|n| n.get(b"EmbeddedFiles").ok().map(|e| deref(doc, e)))
     else {
         return Ok(out);
     };
+    // Each node once: a tree whose /Kids repeat or loop is not walked
+    // again and again.
+    let mut seen = std::collections::BTreeSet::new();
     let mut stack = vec![root];
     let mut guard = 0;
+    let mut budget = MAX_DECODED_FILES;
     while let Some(node) = stack.pop() {
         guard += 1;
         if guard > 100_000 {
@@ -391,7 +403,14 @@ fn embedded_files(doc: &Document) -> Result<BTreeMap<String, Vec<u8>>, String> {
         }
         let Ok(node) = node.as_dict() else { continue };
         if let Ok(kids) = node.get(b"Kids").and_then(Object::as_array) {
-            stack.extend(kids.iter().map(|k| deref(doc, k).clone()));
+            for k in kids {
+                if let Object::Reference(id) = k
+                    && !seen.insert(*id)
+                {
+                    return Err("a node of the name tree is used twice".into());
+                }
+                stack.push(deref(doc, k));
+            }
         }
         let Ok(names) = node.get(b"Names").and_then(Object::as_array) else {
             continue;
@@ -413,14 +432,25 @@ fn embedded_files(doc: &Document) -> Result<BTreeMap<String, Vec<u8>>, String> {
             let Some(stream) = stream else {
                 return Err(format!("{name} has no file stream"));
             };
+            if stream.dict.has(b"F") || stream.dict.has(b"FFilter") {
+                return Err(format!("{name}'s content is an external file (/F)"));
+            }
             let bytes = if stream.dict.get(b"Filter").is_ok() {
-                stream
-                    .decompressed_content()
-                    .map_err(|e| format!("{name}: {e}"))?
+                let b = stream
+                    .decompressed_content_with_limit(budget)
+                    .map_err(|e| {
+                        format!(
+                            "{name}: {e} (compressed embedded files may decode to {MAX_DECODED_FILES} bytes in all)"
+                        )
+                    })?;
+                budget -= b.len();
+                Cow::Owned(b)
             } else {
-                stream.content.clone()
+                Cow::Borrowed(stream.content.as_slice())
             };
-            out.insert(name, bytes);
+            if out.insert(name.clone(), bytes).is_some() {
+                return Err(format!("{name} is embedded twice"));
+            }
         }
     }
     Ok(out)

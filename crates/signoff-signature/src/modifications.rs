@@ -6,8 +6,9 @@
 //! - new `/Type /Sig` dictionaries, each the `/V` of a new signature field
 //!   of the same revision;
 //! - new signature fields (`/FT /Sig`, merged with their widget, no
-//!   `/Kids` or `/Parent`) with no appearance or only empty appearance
-//!   streams, so they draw nothing;
+//!   `/Kids` or `/Parent`), each named (`/T`) unlike every other field,
+//!   with no appearance or only blank appearance streams (white space, no
+//!   `/Filter`, no external data), so they draw nothing;
 //! - the catalog changing only `/AcroForm`, whose `/Fields` may only grow
 //!   by appending those new fields and whose `/SigFlags` may become 3;
 //! - a page changing only `/Annots`, by appending those new fields' widgets;
@@ -58,6 +59,20 @@ const XREF_STREAM_KEYS: &[&[u8]] = &[
 ];
 /// At most this many pages are walked to find the pages a revision touched.
 const MAX_PAGES: usize = 100_000;
+/// At most this many form fields are walked to learn the names in use.
+const MAX_FIELDS: usize = 100_000;
+/// Keys an (empty) appearance stream of a new signature may have: no
+/// `/Filter` (what it decodes to would depend on the decoder) and no
+/// external data (`/F`, `/FFilter`, `/FDecodeParms`).
+const APPEARANCE_KEYS: &[&[u8]] = &[
+    b"Type",
+    b"Subtype",
+    b"FormType",
+    b"BBox",
+    b"Matrix",
+    b"Resources",
+    b"Length",
+];
 /// At most this many problems are named per revision.
 const MAX_NAMED: usize = 20;
 
@@ -71,6 +86,7 @@ pub fn judge(revs: &Revisions, k: usize) -> Vec<String> {
         problems: Vec::new(),
         explained: BTreeSet::new(),
         new_fields: BTreeSet::new(),
+        field_names: BTreeSet::new(),
     };
     j.run();
     let mut problems = j.problems;
@@ -92,6 +108,9 @@ struct Judge<'a> {
     explained: BTreeSet<u32>,
     /// The new signature fields this revision appended to `/Fields`.
     new_fields: BTreeSet<ObjectId>,
+    /// Fully qualified names of the form's fields before this revision,
+    /// then also of the new fields as they are judged.
+    field_names: BTreeSet<String>,
 }
 
 impl<'a> Judge<'a> {
@@ -363,6 +382,7 @@ impl<'a> Judge<'a> {
             ));
             return;
         };
+        self.field_names = self.old_field_names(old_fields.as_ref());
         for field in added {
             match field {
                 Object::Reference(id) if self.is_new(id) => self.signature_field(id),
@@ -372,6 +392,46 @@ impl<'a> Judge<'a> {
                 )),
             }
         }
+    }
+
+    /// The fully qualified names (`parent.child`) of the fields under
+    /// `fields` as of before this revision.
+    fn old_field_names(&self, fields: Option<&Object>) -> BTreeSet<String> {
+        let mut names = BTreeSet::new();
+        let Some(Object::Array(top)) = fields else {
+            return names;
+        };
+        let mut stack: Vec<(Object, String)> = top
+            .iter()
+            .rev()
+            .map(|f| (f.clone(), String::new()))
+            .collect();
+        let mut seen = BTreeSet::new();
+        while let Some((f, prefix)) = stack.pop() {
+            if seen.len() > MAX_FIELDS {
+                break;
+            }
+            let node = match &f {
+                Object::Reference(id) if seen.insert(*id) => self.before(*id),
+                Object::Dictionary(_) => Some(&f),
+                _ => None,
+            };
+            let Some(Object::Dictionary(d)) = node else {
+                continue;
+            };
+            let name = match d.get(b"T").and_then(Object::as_str) {
+                Ok(t) if prefix.is_empty() => crate::pdf::decode_text(t),
+                Ok(t) => format!("{prefix}.{}", crate::pdf::decode_text(t)),
+                Err(_) => prefix.clone(),
+            };
+            if !name.is_empty() {
+                names.insert(name.clone());
+            }
+            if let Ok(Object::Array(kids)) = d.get(b"Kids") {
+                stack.extend(kids.iter().rev().map(|k| (k.clone(), name.clone())));
+            }
+        }
+        names
     }
 
     fn signature_field(&mut self, id: ObjectId) {
@@ -401,6 +461,21 @@ impl<'a> Judge<'a> {
             return;
         }
         self.new_fields.insert(id);
+        // Fields of the same name are one field to a viewer: a new one
+        // named like the signed one could stand in for it.
+        match d.get(b"T").and_then(Object::as_str) {
+            Ok(t) if !crate::pdf::decode_text(t).is_empty() => {
+                let name = crate::pdf::decode_text(t);
+                if !self.field_names.insert(name.clone()) {
+                    self.problem(format!(
+                        "revision {n} adds signature {label}, whose name '{name}' another field of the form already has"
+                    ));
+                }
+            }
+            _ => self.problem(format!(
+                "revision {n} adds signature {label} without a name (/T)"
+            )),
+        }
         let extra = extra_keys(d, FIELD_KEYS);
         if !extra.is_empty() {
             self.problem(format!(
@@ -475,16 +550,16 @@ impl<'a> Judge<'a> {
                 Object::Reference(id) if self.is_new(*id) => {
                     self.explained.insert(id.0);
                     match self.after(*id) {
-                        Some(Object::Stream(s)) => s
-                            .decompressed_content_with_limit(1 << 20)
-                            .or_else(|_| {
-                                if s.dict.has(b"Filter") {
-                                    Err(())
-                                } else {
-                                    Ok(s.content.clone())
-                                }
-                            })
-                            .is_ok_and(|c| c.iter().all(u8::is_ascii_whitespace)),
+                        Some(Object::Stream(s)) => {
+                            let name_is = |k: &[u8], want: &[u8]| {
+                                s.dict.get(k).is_err()
+                                    || s.dict.get(k).and_then(Object::as_name).ok() == Some(want)
+                            };
+                            extra_keys(&s.dict, APPEARANCE_KEYS).is_empty()
+                                && name_is(b"Type", b"XObject")
+                                && name_is(b"Subtype", b"Form")
+                                && s.content.iter().all(|b| is_pdf_space(*b))
+                        }
                         _ => false,
                     }
                 }
@@ -598,6 +673,12 @@ impl<'a> Judge<'a> {
             }
         }
     }
+}
+
+/// PDF white space (a NUL byte is one; a form feed is not ASCII white
+/// space to Rust but is to PDF).
+fn is_pdf_space(b: u8) -> bool {
+    matches!(b, b'\0' | b'\t' | b'\n' | b'\x0C' | b'\r' | b' ')
 }
 
 /// The items appended to `old` to make `new` (both arrays, missing = empty),

@@ -26,6 +26,10 @@ pub const MAX_OBJECTS: usize = 2_000_000;
 pub const MAX_DEPTH: usize = 32;
 /// A cross-reference or object stream decodes to at most this many bytes.
 pub const MAX_STRUCTURE_STREAM: usize = 64 * 1024 * 1024;
+/// All the compressed cross-reference and object streams of a file decode
+/// to at most this many bytes together (a small file of many compressed
+/// streams must not cost minutes of decompression).
+pub const MAX_STRUCTURE_TOTAL: usize = 4 * MAX_STRUCTURE_STREAM;
 
 /// How one object is defined by one revision.
 #[derive(Debug, Clone)]
@@ -84,11 +88,22 @@ impl Revisions {
         }
         let mut xref_at = last_startxref(pdf)?;
         let mut sections = Vec::new();
+        let mut budget = MAX_STRUCTURE_TOTAL;
+        let mut entries = 0usize;
         loop {
             if sections.len() == MAX_REVISIONS {
                 return Err(format!("it has more than {MAX_REVISIONS} revisions"));
             }
-            let section = read_section(pdf, xref_at)?;
+            let section = read_section(pdf, xref_at, &mut budget)?;
+            // Every entry is kept until the bodies are read: bound them all
+            // (an xref stream of one-byte entries compresses 64 MiB of
+            // entries, gigabytes in memory, into 64 KiB).
+            entries = entries.saturating_add(section.entries.len());
+            if entries > MAX_OBJECTS {
+                return Err(format!(
+                    "its cross-references list more than {MAX_OBJECTS} objects"
+                ));
+            }
             let prev = match section.trailer.get(b"Prev") {
                 Err(_) => None,
                 Ok(Object::Integer(p)) if *p >= 0 && (*p as usize) < xref_at => Some(*p as usize),
@@ -108,6 +123,7 @@ impl Revisions {
         let mut list = Vec::with_capacity(sections.len());
         let mut start = 0;
         let mut total = 0;
+        let mut highest = 0u64;
         for (i, s) in sections.into_iter().enumerate() {
             if s.xref_at < start {
                 return Err(format!(
@@ -117,7 +133,25 @@ impl Revisions {
                     i
                 ));
             }
-            let rev = read_body(pdf, i + 1, start, s, &list)?;
+            let rev = read_body(pdf, i + 1, start, s, &list, &mut budget)?;
+            // /Size is one more than the highest object number (readers
+            // that honour it would not see the objects above it), and a
+            // later revision does not shrink it.
+            let listed = rev.defined.keys().chain(rev.freed.keys()).max();
+            highest = highest.max(listed.map_or(0, |n| u64::from(*n) + 1));
+            match rev.trailer.get(b"Size") {
+                Ok(Object::Integer(n)) if *n >= 0 && *n as u64 >= highest => {
+                    highest = *n as u64;
+                }
+                other => {
+                    return Err(format!(
+                        "revision {}'s /Size ({}) is not more than every object number in use (up to {})",
+                        i + 1,
+                        other.map_or("none".to_owned(), |o| format!("{o:?}")),
+                        highest.saturating_sub(1)
+                    ));
+                }
+            }
             total += rev.defined.len();
             if total > MAX_OBJECTS {
                 return Err(format!("it defines more than {MAX_OBJECTS} objects"));
@@ -236,7 +270,7 @@ enum Entry {
     Compressed(u32, usize),
 }
 
-fn read_section(pdf: &[u8], xref_at: usize) -> Result<Section, String> {
+fn read_section(pdf: &[u8], xref_at: usize, budget: &mut usize) -> Result<Section, String> {
     if xref_at >= pdf.len() {
         return Err(format!(
             "a cross-reference offset ({xref_at}) points past the end of the file"
@@ -260,7 +294,7 @@ fn read_section(pdf: &[u8], xref_at: usize) -> Result<Section, String> {
                 "byte {xref_at} holds neither a cross-reference table nor a stream"
             ));
         };
-        let entries = xref_stream_entries(stream).map_err(|e| {
+        let entries = xref_stream_entries(stream, budget).map_err(|e| {
             format!("the cross-reference stream {num} {generation} is unreadable: {e}")
         })?;
         (stream.dict.clone(), entries, Some((num, generation, obj)))
@@ -309,7 +343,7 @@ fn xref_table(lx: &mut Lexer) -> Result<(Dictionary, BTreeMap<u32, Entry>), Stri
         }
         let first = lx.unsigned()?;
         let count = lx.unsigned()?;
-        if count.saturating_mul(20) > (lx.buf.len() - lx.pos) as u64 {
+        if count > MAX_OBJECTS as u64 || count.saturating_mul(20) > (lx.buf.len() - lx.pos) as u64 {
             return Err(format!(
                 "the cross-reference table at byte {at} claims more entries than the file holds"
             ));
@@ -375,7 +409,10 @@ fn xref_table(lx: &mut Lexer) -> Result<(Dictionary, BTreeMap<u32, Entry>), Stri
     }
 }
 
-fn xref_stream_entries(stream: &Stream) -> Result<BTreeMap<u32, Entry>, String> {
+fn xref_stream_entries(
+    stream: &Stream,
+    budget: &mut usize,
+) -> Result<BTreeMap<u32, Entry>, String> {
     let d = &stream.dict;
     if d.get(b"Type").and_then(Object::as_name).ok() != Some(b"XRef".as_slice()) {
         return Err("it is not /Type /XRef".into());
@@ -408,15 +445,6 @@ fn xref_stream_entries(stream: &Stream) -> Result<BTreeMap<u32, Entry>, String> 
         Ok(Object::Array(a)) if a.len() % 2 == 0 => a.iter().map(int).collect::<Result<_, _>>()?,
         Ok(_) => return Err("its /Index is malformed".into()),
     };
-    let data = stream
-        .decompressed_content_with_limit(MAX_STRUCTURE_STREAM)
-        .or_else(|e| {
-            if d.has(b"Filter") {
-                Err(e.to_string())
-            } else {
-                Ok(stream.content.clone())
-            }
-        })?;
     let width: usize = w.iter().sum();
     if width == 0 {
         return Err("its entries are empty".into());
@@ -424,6 +452,10 @@ fn xref_stream_entries(stream: &Stream) -> Result<BTreeMap<u32, Entry>, String> 
     let listed: u64 = index
         .chunks(2)
         .fold(0u64, |sum, p| sum.saturating_add(p[1]));
+    if listed > MAX_OBJECTS as u64 {
+        return Err(format!("it lists more than {MAX_OBJECTS} objects"));
+    }
+    let data = structure_data(stream, budget)?;
     if data.len() as u64 != listed.saturating_mul(width as u64) {
         return Err(format!(
             "it holds {} bytes, not the {listed} entries of {width} bytes its /Index says",
@@ -484,11 +516,15 @@ fn read_body(
     start: usize,
     s: Section,
     earlier: &[Revision],
+    budget: &mut usize,
 ) -> Result<Revision, String> {
     let here = |e: String| format!("revision {number}: {e}");
     // /Length may be an indirect object of this revision or an earlier one.
+    // Each is read once (many streams sharing one /Length object that is
+    // large or follows a long comment must not be re-read per stream).
     let entries = &s.entries;
-    let length_of = |id: ObjectId| -> Option<i64> {
+    let lengths: std::cell::RefCell<BTreeMap<ObjectId, Option<i64>>> = Default::default();
+    let read_length = |id: ObjectId| -> Option<i64> {
         let offset = match entries.get(&id.0) {
             Some(Entry::InUse(o, g)) if *g == id.1 => *o,
             Some(_) => return None,
@@ -508,6 +544,14 @@ fn read_body(
             Ok((got, Object::Integer(n))) if got == id => Some(n),
             _ => None,
         }
+    };
+    let length_of = |id: ObjectId| -> Option<i64> {
+        if let Some(known) = lengths.borrow().get(&id) {
+            return *known;
+        }
+        let n = read_length(id);
+        lengths.borrow_mut().insert(id, n);
+        n
     };
     let mut walked: BTreeMap<u32, (usize, u16, Object)> = BTreeMap::new();
     let mut lx = Lexer::new(&pdf[..s.xref_at], start);
@@ -610,7 +654,8 @@ fn read_body(
                     "its compressed objects are said to be in object {stream_num}, which is not an object stream of this revision"
                 )));
             };
-            object_stream(stream).map_err(|e| here(format!("object stream {stream_num}: {e}")))?
+            object_stream(stream, budget)
+                .map_err(|e| here(format!("object stream {stream_num}: {e}")))?
         };
         if objects.len() != members.len() {
             return Err(here(format!(
@@ -647,7 +692,7 @@ fn read_body(
 }
 
 /// The objects of an object stream, in order.
-fn object_stream(stream: &Stream) -> Result<Vec<(u32, Object)>, String> {
+fn object_stream(stream: &Stream, budget: &mut usize) -> Result<Vec<(u32, Object)>, String> {
     let d = &stream.dict;
     if d.get(b"Type").and_then(Object::as_name).ok() != Some(b"ObjStm".as_slice()) {
         return Err("it is not /Type /ObjStm".into());
@@ -663,13 +708,7 @@ fn object_stream(stream: &Stream) -> Result<Vec<(u32, Object)>, String> {
         )),
     };
     let (n, first) = (get(b"N")?, get(b"First")?);
-    let data = if d.has(b"Filter") {
-        stream
-            .decompressed_content_with_limit(MAX_STRUCTURE_STREAM)
-            .map_err(|e| e.to_string())?
-    } else {
-        stream.content.clone()
-    };
+    let data = structure_data(stream, budget)?;
     if first > data.len() || n > data.len() / 2 + 1 {
         return Err("its /N or /First does not fit its data".into());
     }
@@ -712,6 +751,50 @@ fn object_stream(stream: &Stream) -> Result<Vec<(u32, Object)>, String> {
         out.push((num, obj));
     }
     Ok(out)
+}
+
+/// The decoded data of a cross-reference or object stream. Its `/Filter`
+/// and `/DecodeParms` must be written in the stream's dictionary (lopdf
+/// ignores an indirect one, a viewer resolves it: the two would read
+/// different entries); no external file (`/F`); what compressed streams
+/// decode to counts against the file's `budget`.
+fn structure_data(stream: &Stream, budget: &mut usize) -> Result<Vec<u8>, String> {
+    let d = &stream.dict;
+    for key in [&b"F"[..], b"FFilter", b"FDecodeParms"] {
+        if d.has(key) {
+            return Err(format!(
+                "it has /{}: its data would be an external file",
+                String::from_utf8_lossy(key)
+            ));
+        }
+    }
+    match d.get(b"DecodeParms") {
+        Err(_) | Ok(Object::Dictionary(_)) => {}
+        Ok(Object::Array(a))
+            if a.iter()
+                .all(|p| matches!(p, Object::Dictionary(_) | Object::Null)) => {}
+        Ok(_) => return Err("its /DecodeParms is not written in its dictionary".into()),
+    }
+    match d.get(b"Filter") {
+        Err(_) => return Ok(stream.content.clone()),
+        Ok(Object::Name(_)) => {}
+        Ok(Object::Array(a)) if a.iter().all(|f| matches!(f, Object::Name(_))) => {}
+        Ok(_) => return Err("its /Filter is not a name or an array of names".into()),
+    }
+    let limit = MAX_STRUCTURE_STREAM.min(*budget);
+    let data = stream
+        .decompressed_content_with_limit(limit)
+        .map_err(|e| {
+            if limit < MAX_STRUCTURE_STREAM {
+                format!(
+                    "the file's compressed structure streams decode to more than {MAX_STRUCTURE_TOTAL} bytes"
+                )
+            } else {
+                e.to_string()
+            }
+        })?;
+    *budget -= data.len();
+    Ok(data)
 }
 
 fn rfind(h: &[u8], n: &[u8]) -> Option<usize> {
@@ -1111,6 +1194,7 @@ mod tests {
     struct Writer {
         out: Vec<u8>,
         prev: Option<usize>,
+        size: u32,
     }
 
     impl Writer {
@@ -1118,6 +1202,7 @@ mod tests {
             Writer {
                 out: b"%PDF-1.7\n%\xe2\xe3\n".to_vec(),
                 prev: None,
+                size: 9,
             }
         }
 
@@ -1138,7 +1223,12 @@ mod tests {
                 x += &format!("{num} 1\n{off:010} 00000 n \n");
             }
             let prev = self.prev.map(|p| format!(" /Prev {p}")).unwrap_or_default();
-            x += &format!("trailer\n<< /Size 9 /Root 1 0 R{prev} >>\nstartxref\n{at}\n%%EOF\n");
+            self.size = self
+                .size
+                .max(entries.iter().map(|(n, _)| n + 1).max().unwrap_or(0));
+            let size = self.size;
+            x +=
+                &format!("trailer\n<< /Size {size} /Root 1 0 R{prev} >>\nstartxref\n{at}\n%%EOF\n");
             self.out.extend_from_slice(x.as_bytes());
             self.prev = Some(at);
         }
@@ -1227,6 +1317,17 @@ mod tests {
         let e = Revisions::parse(&w.out).expect_err("forward /Prev");
         assert!(e.contains("/Prev"), "{e}");
 
+        // A /Size below the object numbers in use.
+        let mut w = base();
+        w.revision(b"", &[(3, b"(x)")], &[]);
+        for at in 0..w.out.len() - 7 {
+            if &w.out[at..at + 7] == b"/Size 9" {
+                w.out[at + 6] = b'2';
+            }
+        }
+        let e = Revisions::parse(&w.out).expect_err("/Size too small");
+        assert!(e.contains("/Size"), "{e}");
+
         // More than MAX_REVISIONS revisions.
         let mut w = base();
         for _ in 0..MAX_REVISIONS {
@@ -1234,6 +1335,102 @@ mod tests {
         }
         let e = Revisions::parse(&w.out).expect_err("too many revisions");
         assert!(e.contains("more than 64 revisions"), "{e}");
+    }
+
+    /// `base()` and a second revision whose cross-reference is the stream
+    /// `dict` + `data` (object 9), as written.
+    fn with_xref_stream(dict: &str, data: &[u8]) -> Vec<u8> {
+        let w = base();
+        let mut out = w.out.clone();
+        let at = out.len();
+        let prev = w.prev.expect("base has a revision");
+        out.extend_from_slice(
+            format!(
+                "9 0 obj\n<< /Type /XRef /Root 1 0 R /Prev {prev} {dict} /Length {} >>\nstream\n",
+                data.len()
+            )
+            .as_bytes(),
+        );
+        out.extend_from_slice(data);
+        out.extend_from_slice(format!("\nendstream\nendobj\nstartxref\n{at}\n%%EOF\n").as_bytes());
+        out
+    }
+
+    #[test]
+    fn structure_streams_are_bounded_and_their_filters_written_plainly() {
+        // A clean one: object 9 (itself) listed, /W [1 4 2].
+        let row = |t: u8, off: u32, g: u16| {
+            let mut r = vec![t];
+            r.extend_from_slice(&off.to_be_bytes());
+            r.extend_from_slice(&g.to_be_bytes());
+            r
+        };
+        let at = base().out.len() as u32;
+        let ok = with_xref_stream("/W [1 4 2] /Index [9 1] /Size 10", &row(1, at, 0));
+        let revs = Revisions::parse(&ok).expect("a clean xref stream");
+        assert_eq!(revs.list[1].xref_stream, Some(9));
+
+        // 3 million one-byte entries compress to a few KiB; they were all
+        // put in a map (hundreds of MB) before any bound applied.
+        let mut bomb = Stream::new(Dictionary::new(), vec![0u8; 3_000_000]);
+        bomb.compress().expect("compress");
+        assert!(bomb.content.len() < 10_000);
+        let file = with_xref_stream(
+            "/W [1 0 0] /Size 3000000 /Filter /FlateDecode",
+            &bomb.content,
+        );
+        let e = Revisions::parse(&file).expect_err("too many entries");
+        assert!(e.contains("more than 2000000 objects"), "{e}");
+
+        // An indirect /Filter or /DecodeParms (lopdf ignores it, a viewer
+        // does not) and external data are refused.
+        for (dict, says) in [
+            ("/W [1 4 2] /Index [9 1] /Size 10 /Filter 3 0 R", "/Filter"),
+            (
+                "/W [1 4 2] /Index [9 1] /Size 10 /DecodeParms 3 0 R",
+                "/DecodeParms",
+            ),
+            ("/W [1 4 2] /Index [9 1] /Size 10 /F (x.bin)", "external"),
+        ] {
+            let e = Revisions::parse(&with_xref_stream(dict, &row(1, at, 0))).expect_err(dict);
+            assert!(e.contains(says), "{dict}: {e}");
+        }
+
+        // A table's subsection that claims more objects than allowed.
+        let mut w = base();
+        let huge = format!("xref\n0 {}\n", MAX_OBJECTS + 1);
+        w.out.extend_from_slice(huge.as_bytes());
+        w.out
+            .extend(std::iter::repeat_n(b'0', 20 * (MAX_OBJECTS + 1)));
+        assert!(Revisions::parse(&w.out).is_err());
+    }
+
+    #[test]
+    fn a_shared_indirect_length_is_read_once() {
+        // 2,000 streams whose /Length is object 4, which follows a 1 MB
+        // comment: read per stream, that was 2 GB of lexing.
+        let mut w = Writer::new();
+        let mut objects: Vec<(u32, Vec<u8>)> = vec![
+            (1, b"<< /Type /Catalog /Pages 2 0 R >>".to_vec()),
+            (2, b"<< /Type /Pages /Kids [] /Count 0 >>".to_vec()),
+        ];
+        let mut four = b"%".to_vec();
+        four.extend(std::iter::repeat_n(b'x', 1 << 20));
+        four.extend_from_slice(b"\n3");
+        objects.push((4, four));
+        for n in 10..2010 {
+            objects.push((n, b"<< /Length 4 0 R >>\nstream\nabc\nendstream".to_vec()));
+        }
+        let refs: Vec<(u32, &[u8])> = objects.iter().map(|(n, t)| (*n, t.as_slice())).collect();
+        w.revision(b"", &refs, &[]);
+        let started = std::time::Instant::now();
+        let revs = Revisions::parse(&w.out).expect("valid");
+        assert_eq!(revs.list[0].defined.len(), 2003);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "took {:?}",
+            started.elapsed()
+        );
     }
 
     fn parse(text: &[u8]) -> Result<Object, String> {

@@ -291,8 +291,16 @@ fn check_signature(
         .map(|a| a.iter().filter_map(|o| o.as_i64().ok()).collect())
         .unwrap_or_default();
     let len = pdf.len() as i64;
+    // Checked sums: hostile values near i64::MAX must not wrap (a wrapped
+    // `c + d` passed the bound and then panicked slicing the file).
     let [a, b, cc, d] = match range.as_slice() {
-        [a, b, c, d] if *a == 0 && *b > 0 && *c >= b + 2 && *d >= 0 && c + d <= len => {
+        [a, b, c, d]
+            if *a == 0
+                && *b > 0
+                && b.checked_add(2).is_some_and(|min| *c >= min)
+                && *d >= 0
+                && c.checked_add(*d).is_some_and(|end| end <= len) =>
+        {
             [*a, *b, *c, *d]
         }
         _ => {
@@ -341,6 +349,16 @@ fn check_signature(
     match verify_cms(&contents, &digest) {
         Ok(v) => {
             c.fingerprint_sha256 = fingerprint(&v.cert_der);
+            // Who signed is the certificate's subject, not the /Name the
+            // signature dictionary claims (a trusted countersigner could
+            // otherwise sign as someone else).
+            let claimed = std::mem::take(&mut c.signer);
+            c.signer = match (v.subject_cn.as_str(), claimed.as_str()) {
+                ("", "") => "(no name in its certificate)".to_owned(),
+                ("", n) => format!("(no name in its certificate; its /Name says '{n}')"),
+                (cn, n) if n.is_empty() || n == cn => cn.to_owned(),
+                (cn, n) => format!("{cn} (its /Name says '{n}')"),
+            };
             c.integrity = v.digest_matches;
             c.signature = v.signature_valid;
             if !v.digest_matches {
@@ -374,6 +392,8 @@ struct CmsVerdict {
     cert_der: Vec<u8>,
     /// The other certificates the signature carries (intermediates).
     others: Vec<Vec<u8>>,
+    /// The signer certificate's subject common name, or empty.
+    subject_cn: String,
     digest_matches: bool,
     signature_valid: bool,
 }
@@ -441,6 +461,7 @@ fn verify_cms(contents: &[u8], digest: &[u8]) -> Result<CmsVerdict, String> {
     Ok(CmsVerdict {
         cert_der,
         others,
+        subject_cn: common_name(&cert),
         digest_matches: signed_digest.as_bytes() == digest,
         signature_valid,
     })
@@ -464,7 +485,65 @@ pub(crate) fn verify_raw(spki_der: &[u8], message: &[u8], signature: &[u8]) -> b
     false
 }
 
+/// The subject's common name (UTF-8, printable or IA5), or empty.
+fn common_name(cert: &x509_cert::Certificate) -> String {
+    const CN: der::asn1::ObjectIdentifier = der::asn1::ObjectIdentifier::new_unwrap("2.5.4.3");
+    cert.tbs_certificate
+        .subject
+        .0
+        .iter()
+        .flat_map(|rdn| rdn.0.iter())
+        .find(|a| a.oid == CN)
+        .and_then(|a| {
+            a.value
+                .decode_as::<String>()
+                .ok()
+                .or_else(|| {
+                    a.value
+                        .decode_as::<der::asn1::PrintableStringRef<'_>>()
+                        .ok()
+                        .map(|s| s.to_string())
+                })
+                .or_else(|| {
+                    a.value
+                        .decode_as::<der::asn1::Ia5StringRef<'_>>()
+                        .ok()
+                        .map(|s| s.to_string())
+                })
+        })
+        .unwrap_or_default()
+}
+
 /// Reads PEM certificates (an auditor's `--trust` file) as DER.
 pub fn certificates_from_pem(text: &str) -> Vec<Vec<u8>> {
     crate::trust::certificates_in_pem(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_byte_range_that_overflows_is_a_problem_not_a_panic() {
+        let pdf = vec![b' '; 100];
+        for range in [
+            [0, 10, 20, i64::MAX - 7],
+            [0, i64::MAX, 20, 1],
+            [0, 10, i64::MAX, i64::MAX],
+            [0, 10, 20, -1],
+        ] {
+            let mut sig = lopdf::Dictionary::new();
+            sig.set(
+                "ByteRange",
+                Object::Array(range.iter().map(|&n| Object::Integer(n)).collect()),
+            );
+            sig.set("Contents", Object::string_literal(vec![0u8]));
+            let c = check_signature(&pdf, "f", &sig, &[]);
+            assert!(
+                c.problems.iter().any(|p| p.contains("malformed")),
+                "{range:?}: {:?}",
+                c.problems
+            );
+        }
+    }
 }
