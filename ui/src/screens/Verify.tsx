@@ -158,7 +158,7 @@ export function Verify() {
                 <div class="small muted">{c.subject} · valid until {c.notAfter}</div>
                 <div class="small">SHA-256 <code class="wrap">{c.fingerprint}</code></div>
               </div>
-              <button class="btn subtle" disabled={busy} onClick={() => untrust(c.fingerprint)} aria-label={`Stop trusting ${c.name}`} data-testid="untrust">
+              <button class="btn subtle" disabled={busy} onClick={() => untrust(c.fingerprint)} aria-label={`Remove ${c.name}`} data-testid="untrust">
                 Remove
               </button>
             </li>
