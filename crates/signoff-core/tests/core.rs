@@ -719,6 +719,8 @@ fn a_signoff_freezes_the_run_unless_it_changed_and_reopening_makes_a_revision() 
         report_id: Workspace::report_id(&manifest, false),
         run_digest: manifest.digest(),
         signed_at: "2026-11-28T10:00:00.000Z".into(),
+        log_head_seq: Some(manifest.activity.head_seq),
+        log_head_hash: Some(manifest.activity.head_hash.clone()),
     };
     // A change after the manifest: nothing is signed.
     let note = ResultChange {
