@@ -1044,3 +1044,406 @@ pub fn replay(log: &[ActivityEntry], tables: &Tables) -> Replay {
     out.notes = st.notes.into_iter().collect();
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activity::{GENESIS, entry_hash};
+
+    /// A chained log of (action, subject, details).
+    fn log(entries: &[(&str, &str, Value)]) -> Vec<ActivityEntry> {
+        let mut prev = GENESIS.to_owned();
+        entries
+            .iter()
+            .zip(1..)
+            .map(|((action, subject, details), seq)| {
+                let details = details.to_string();
+                let at = format!("2026-11-28T10:00:{seq:02}Z");
+                let hash = entry_hash(&prev, seq, &at, "alice", action, subject, &details);
+                let e = ActivityEntry {
+                    seq,
+                    at,
+                    actor: "alice".into(),
+                    action: (*action).into(),
+                    subject: (*subject).into(),
+                    details,
+                    prev_hash: std::mem::replace(&mut prev, hash.clone()),
+                    hash,
+                };
+                e
+            })
+            .collect()
+    }
+
+    fn history() -> Vec<ActivityEntry> {
+        use serde_json::json;
+        log(&[
+            (
+                "run.created",
+                "run/1",
+                json!({"target": "v1", "environment": "prod", "requireMaintenance": false}),
+            ),
+            (
+                "result.set",
+                "run/1/item/firewall",
+                json!({"status": "fail", "previous": "pending", "note": "port 22 open", "reason": ""}),
+            ),
+            (
+                "waiver.granted",
+                "run/1/item/firewall",
+                json!({"justification": "VPN only", "acceptedBy": "bob", "expiresOn": "2027-01-01"}),
+            ),
+            (
+                "evidence.added",
+                "run/1/item/firewall",
+                json!({"evidence": 1, "kind": "file", "name": "scan.txt", "sha256": "aa", "size": 3,
+                       "mediaType": "text/plain", "observedOn": "2026-11-28", "sensitive": false}),
+            ),
+            (
+                "evidence.added",
+                "run/1/item/firewall",
+                json!({"evidence": 2, "kind": "file", "name": "old.txt", "sha256": "bb", "size": 4,
+                       "mediaType": "text/plain", "observedOn": "2026-11-28", "sensitive": false}),
+            ),
+            (
+                "evidence.removed",
+                "run/1/item/firewall",
+                json!({"evidence": 2, "name": "old.txt", "sha256": "bb"}),
+            ),
+            (
+                "result.set",
+                "run/1/item/backups",
+                json!({"status": "na", "previous": "pending", "note": "", "reason": "no data"}),
+            ),
+            (
+                "run.signed",
+                "run/1",
+                json!({"role": "approver", "fingerprint": "AB", "reportId": "SO-1", "runDigest": "d1",
+                       "statement": "ok", "signedAt": "2026-11-28T10:00:07Z", "logHeadSeq": 7}),
+            ),
+            (
+                "run.reopened",
+                "run/2",
+                json!({"from": 1, "revision": 2, "evidence": [[1, 3]]}),
+            ),
+            (
+                "task.created",
+                "task/restore",
+                json!({"title": "Restore test", "cadence": "monthly", "startOn": "2026-12-01",
+                       "graceDays": 3, "owner": "ops", "anchor": "schedule"}),
+            ),
+            ("task.paused", "task/restore", json!({"on": "2026-12-02"})),
+            ("task.resumed", "task/restore", json!({"on": "2026-12-05"})),
+            (
+                "task.done",
+                "task/restore",
+                json!({"dueOn": "2026-12-01", "doneOn": "2026-12-06", "note": "fine",
+                       "files": [{"name": "restore.log", "sha256": "cc", "size": 9}]}),
+            ),
+        ])
+    }
+
+    /// The tables exactly as Signoff leaves them after [`history`].
+    fn tables() -> Tables {
+        let run = |id, state: &str, revision, revision_of| RunRow {
+            id,
+            target: "v1".into(),
+            environment: "prod".into(),
+            state: state.into(),
+            revision,
+            revision_of,
+            require_maintenance: false,
+        };
+        let results = |run| {
+            vec![
+                ResultRow {
+                    run,
+                    item: "firewall".into(),
+                    status: "fail".into(),
+                    note: "port 22 open".into(),
+                    reason: String::new(),
+                },
+                ResultRow {
+                    run,
+                    item: "backups".into(),
+                    status: "na".into(),
+                    note: String::new(),
+                    reason: "no data".into(),
+                },
+                ResultRow {
+                    run,
+                    item: "https".into(),
+                    status: "pending".into(),
+                    ..ResultRow::default()
+                },
+            ]
+        };
+        let waiver = |run| WaiverRow {
+            run,
+            item: "firewall".into(),
+            justification: "VPN only".into(),
+            accepted_by: "bob".into(),
+            expires_on: "2027-01-01".into(),
+        };
+        let ev = |id, run, name: &str, digest: &str, size, removed: Option<&str>| EvidenceRow {
+            id,
+            run,
+            item: "firewall".into(),
+            kind: "file".into(),
+            digest: digest.into(),
+            name: name.into(),
+            size,
+            media_type: "text/plain".into(),
+            body: String::new(),
+            observed_on: "2026-11-28".into(),
+            sensitive: false,
+            removed_at: removed.map(str::to_owned),
+        };
+        Tables {
+            runs: vec![run(1, "signed", 1, None), run(2, "open", 2, Some(1))],
+            results: [results(1), results(2)].concat(),
+            waivers: vec![waiver(1), waiver(2)],
+            evidence: vec![
+                ev(1, 1, "scan.txt", "aa", 3, None),
+                ev(2, 1, "old.txt", "bb", 4, Some("2026-11-28T10:00:06Z")),
+                ev(3, 2, "scan.txt", "aa", 3, None),
+            ],
+            signoffs: vec![SignoffRow {
+                run: 1,
+                role: "approver".into(),
+                fingerprint: "AB".into(),
+                report_id: "SO-1".into(),
+                run_digest: "d1".into(),
+                statement: "ok".into(),
+                signed_at: "2026-11-28T10:00:07Z".into(),
+                log_head_seq: Some(7),
+            }],
+            tasks: vec![TaskRow {
+                id: "restore".into(),
+                title: "Restore test".into(),
+                cadence: "monthly".into(),
+                start_on: "2026-12-01".into(),
+                grace_days: 3,
+                owner: "ops".into(),
+                anchor: "schedule".into(),
+                state: "active".into(),
+            }],
+            pauses: vec![PauseRow {
+                task: "restore".into(),
+                paused_on: "2026-12-02".into(),
+                resumed_on: Some("2026-12-05".into()),
+            }],
+            completions: vec![CompletionRow {
+                task: "restore".into(),
+                due_on: "2026-12-01".into(),
+                done_on: "2026-12-06".into(),
+                note: "fine".into(),
+                files: vec![("restore.log".into(), "cc".into())],
+            }],
+        }
+    }
+
+    #[test]
+    fn tables_left_by_signoff_match_their_log() {
+        let r = replay(&history(), &tables());
+        assert!(r.differences.is_empty(), "{:#?}", r.differences);
+        assert!(r.notes.is_empty(), "{:?}", r.notes);
+        assert_eq!(r.replayed, 13);
+    }
+
+    /// Each edit of the tables behind Signoff's back, and what names it.
+    #[test]
+    fn each_edit_behind_the_logs_back_is_named() {
+        type Edit = fn(&mut Tables);
+        let cases: &[(&str, Edit, &str)] = &[
+            (
+                "a failed result flipped to pass",
+                |t| t.results[0].status = "pass".into(),
+                "run/1/item/firewall: the table says pass, the log says fail (entry 2)",
+            ),
+            (
+                "a pending item set to pass with no entry",
+                |t| t.results[2].status = "pass".into(),
+                "run/1/item/https: the table says pass, the log says pending (no entry changed it)",
+            ),
+            (
+                "a note edited",
+                |t| t.results[3].note = "all fine".into(),
+                "run/2/item/firewall: the table's note differs from the log's (entry 2)",
+            ),
+            (
+                "an N/A reason edited",
+                |t| t.results[1].reason = "n/a".into(),
+                "N/A reason differs from the log's (entry 7)",
+            ),
+            (
+                "a waiver inserted",
+                |t| {
+                    t.waivers.push(WaiverRow {
+                        run: 2,
+                        item: "https".into(),
+                        ..t.waivers[0].clone()
+                    })
+                },
+                "run/2/item/https: the table has a waiver, but the log never granted one",
+            ),
+            (
+                "a waiver's expiry moved",
+                |t| t.waivers[1].expires_on = "2099-01-01".into(),
+                "waiver expiry: the table says 2099-01-01, the log says 2027-01-01 (entry 3)",
+            ),
+            (
+                "a waiver deleted",
+                |t| {
+                    t.waivers.remove(0);
+                },
+                "run/1/item/firewall: the log granted a waiver (entry 3), but the table has none",
+            ),
+            (
+                "removed evidence brought back",
+                |t| t.evidence[1].removed_at = None,
+                "evidence 2 ('old.txt'): the log removed it (entry 6), but the table still lists it",
+            ),
+            (
+                "evidence removed without an entry",
+                |t| t.evidence[2].removed_at = Some("x".into()),
+                "evidence 3 ('scan.txt'): the table marks it removed, but the log never removed it",
+            ),
+            (
+                "evidence pointed at other bytes",
+                |t| t.evidence[0].digest = "ff".into(),
+                "SHA-256: the table says ff, the log says aa (entry 4)",
+            ),
+            (
+                "evidence inserted",
+                |t| {
+                    t.evidence.push(EvidenceRow {
+                        id: 9,
+                        ..t.evidence[0].clone()
+                    })
+                },
+                "evidence 9 ('scan.txt'): the table has it, but the log never added it",
+            ),
+            (
+                "a note's text changed",
+                |t| {
+                    t.evidence[2].kind = "note".into();
+                    t.evidence[2].body = "edited".into();
+                },
+                "its text does not match its recorded SHA-256",
+            ),
+            (
+                "a signed run reopened in place",
+                |t| t.runs[0].state = "open".into(),
+                "run/1: the table says open, the log says signed (entry 8)",
+            ),
+            (
+                "a sign-off deleted",
+                |t| {
+                    t.signoffs.clear();
+                },
+                "run/1: the table has 0 sign-off(s), the log records 1",
+            ),
+            (
+                "a run inserted",
+                |t| {
+                    t.runs.push(RunRow {
+                        id: 3,
+                        ..t.runs[0].clone()
+                    })
+                },
+                "run/3: the table has this run, but the log never created it",
+            ),
+            (
+                "the maintenance gate turned on",
+                |t| t.runs[1].require_maintenance = true,
+                "run/2: maintenance gate: the table says on, the log says off (entry 1)",
+            ),
+            (
+                "a task's cadence edited",
+                |t| t.tasks[0].cadence = "yearly".into(),
+                "task/restore: cadence: the table says yearly, the log says monthly (entry 10)",
+            ),
+            (
+                "a task archived",
+                |t| t.tasks[0].state = "archived".into(),
+                "task/restore: the table says archived, the log says active (entry 12)",
+            ),
+            (
+                "a pause extended",
+                |t| t.pauses[0].resumed_on = None,
+                "pause from 2026-12-02: the table says it ended never, the log says 2026-12-05 (entry 12)",
+            ),
+            (
+                "a completion inserted",
+                |t| {
+                    t.completions.push(CompletionRow {
+                        due_on: "2027-01-01".into(),
+                        ..t.completions[0].clone()
+                    })
+                },
+                "occurrence due 2027-01-01: the table says it was done, but the log never recorded it",
+            ),
+            (
+                "a completion deleted",
+                |t| {
+                    t.completions.clear();
+                },
+                "occurrence due 2026-12-01: the log recorded it done (entry 13)",
+            ),
+        ];
+        for (name, edit, want) in cases {
+            let mut t = tables();
+            edit(&mut t);
+            let r = replay(&history(), &t);
+            let all: Vec<String> = r
+                .differences
+                .iter()
+                .map(|d| format!("{}: {}", d.subject, d.message))
+                .collect();
+            assert!(
+                all.iter().any(|m| m.contains(want)),
+                "{name}: expected a difference containing {want:?}, got {all:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn entries_from_older_versions_are_noted_not_blamed() {
+        use serde_json::json;
+        let old = log(&[
+            (
+                "run.created",
+                "run/1",
+                json!({"target": "v1", "environment": "prod"}),
+            ),
+            ("schedule.seeded", "schedule", json!({"tasks": ["restore"]})),
+        ]);
+        let t = Tables {
+            runs: vec![RunRow {
+                id: 1,
+                target: "v1".into(),
+                environment: "prod".into(),
+                state: "open".into(),
+                revision: 1,
+                revision_of: None,
+                require_maintenance: true,
+            }],
+            tasks: vec![TaskRow {
+                id: "restore".into(),
+                title: "anything".into(),
+                state: "active".into(),
+                ..TaskRow::default()
+            }],
+            ..Tables::default()
+        };
+        let r = replay(&old, &t);
+        assert!(r.differences.is_empty(), "{:#?}", r.differences);
+        assert_eq!(r.notes.len(), 2, "{:?}", r.notes);
+        assert!(
+            r.notes.iter().all(|n| n.contains("cannot be replayed")),
+            "{:?}",
+            r.notes
+        );
+    }
+}
