@@ -314,10 +314,21 @@ mod tests {
         let p = check_head(&log, Some(&forged), KeyView::Present(&key), "k").problems;
         assert!(p[0].contains("does not verify"), "{p:?}");
 
-        let p = check_head(&log, Some(&cp), KeyView::Missing, "/d/log-key/checkpoint.key").problems;
-        assert!(p[0].contains("/d/log-key/checkpoint.key is missing"), "{p:?}");
+        let p = check_head(
+            &log,
+            Some(&cp),
+            KeyView::Missing,
+            "/d/log-key/checkpoint.key",
+        )
+        .problems;
         assert!(
-            check_head(&[], None, KeyView::Missing, "k").problems.is_empty(),
+            p[0].contains("/d/log-key/checkpoint.key is missing"),
+            "{p:?}"
+        );
+        assert!(
+            check_head(&[], None, KeyView::Missing, "k")
+                .problems
+                .is_empty(),
             "a new workspace has neither key nor checkpoint"
         );
         let p = check_head(&log, None, KeyView::Present(&key), "k").problems;

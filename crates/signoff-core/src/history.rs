@@ -590,9 +590,8 @@ pub fn replay(log: &[ActivityEntry], tables: &Tables) -> Replay {
         replayed: log.len(),
         ..Replay::default()
     };
-    let mut diff = |subject: String, message: String| {
-        out.differences.push(Difference { subject, message })
-    };
+    let mut diff =
+        |subject: String, message: String| out.differences.push(Difference { subject, message });
     let says = |what: &str, table: &str, log: &str, src: &str| {
         format!("{what}the table says {table}, the log says {log} ({src})")
     };
@@ -798,7 +797,11 @@ pub fn replay(log: &[ActivityEntry], tables: &Tables) -> Replay {
             ("name", row.name.clone(), ev.name.clone()),
             ("size", row.size.to_string(), ev.size.to_string()),
             ("media type", row.media_type.clone(), ev.media_type.clone()),
-            ("observed on", row.observed_on.clone(), ev.observed_on.clone()),
+            (
+                "observed on",
+                row.observed_on.clone(),
+                ev.observed_on.clone(),
+            ),
             (
                 "sensitive",
                 row.sensitive.to_string(),
@@ -825,9 +828,7 @@ pub fn replay(log: &[ActivityEntry], tables: &Tables) -> Replay {
         }
     }
     for (id, ev) in &st.evidence {
-        if table_runs.contains_key(&ev.run)
-            && !unknown_runs.contains(&ev.run)
-            && !seen.contains(id)
+        if table_runs.contains_key(&ev.run) && !unknown_runs.contains(&ev.run) && !seen.contains(id)
         {
             diff(
                 format!("run/{}/item/{}", ev.run, ev.item),

@@ -198,10 +198,7 @@ mod tests {
         let a = create(&kdir).expect("create");
         let b = create(&kdir).expect("second create uses the first key");
         assert_eq!(a.bytes(), b.bytes());
-        assert_eq!(
-            load(&kdir).expect("load").expect("key").bytes(),
-            a.bytes()
-        );
+        assert_eq!(load(&kdir).expect("load").expect("key").bytes(), a.bytes());
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

@@ -881,7 +881,8 @@ fn issue_10_a_workspace_changed_only_through_signoff_replays_cleanly() {
     let file = dir.path().join("scan.txt");
     std::fs::write(&file, "nothing listening on 22\n").expect("write");
     for item in &items {
-        ws.set_result(&a, run, item, set(Status::Pass)).expect("pass");
+        ws.set_result(&a, run, item, set(Status::Pass))
+            .expect("pass");
         ws.add_evidence_note(&a, run, item, "checked by hand", &opts)
             .expect("note");
     }
@@ -893,7 +894,8 @@ fn issue_10_a_workspace_changed_only_through_signoff_replays_cleanly() {
     ws.add_evidence_link(&a, run, first, "https://example.org/scan", None, &opts)
         .expect("link");
     ws.remove_evidence(&a, files[0].id).expect("remove");
-    ws.set_result(&a, run, first, set(Status::Fail)).expect("fail");
+    ws.set_result(&a, run, first, set(Status::Fail))
+        .expect("fail");
     let expiry = ws.today() + chrono::Days::new(30);
     ws.waive_item(&a, run, first, "accepted for a week", None, expiry)
         .expect("waive");
@@ -908,7 +910,8 @@ fn issue_10_a_workspace_changed_only_through_signoff_replays_cleanly() {
         },
     )
     .expect("na");
-    ws.set_result(&a, run, second, set(Status::Pass)).expect("pass again");
+    ws.set_result(&a, run, second, set(Status::Pass))
+        .expect("pass again");
     ws.set_maintenance_gate(&a, run, true).expect("gate on");
     ws.set_maintenance_gate(&a, run, false).expect("gate off");
     assert_history_clean(&ws, "after results, evidence and waivers");
@@ -927,11 +930,13 @@ fn issue_10_a_workspace_changed_only_through_signoff_replays_cleanly() {
         log_head_seq: Some(manifest.activity.head_seq),
         log_head_hash: Some(manifest.activity.head_hash.clone()),
     };
-    ws.record_signoff(&a, run, &manifest, &record).expect("sign");
+    ws.record_signoff(&a, run, &manifest, &record)
+        .expect("sign");
     let next = ws.reopen_run(&a, run).expect("reopen").id;
     let copied = ws.show_run(next).expect("next").items[0].evidence[0].id;
     ws.remove_evidence(&a, copied).expect("remove a copy");
-    ws.set_result(&a, next, first, set(Status::Pass)).expect("fixed");
+    ws.set_result(&a, next, first, set(Status::Pass))
+        .expect("fixed");
     assert_history_clean(&ws, "after sign-off and reopen");
 
     for t in ws.list_tasks(&a, false, None).expect("seeds") {
@@ -971,9 +976,12 @@ fn issue_10_a_workspace_changed_only_through_signoff_replays_cleanly() {
         },
     )
     .expect("edit");
-    ws.set_task_state(&a, &task, TaskState::Paused).expect("pause");
-    ws.set_task_state(&a, &task, TaskState::Active).expect("resume");
-    ws.set_task_state(&a, &task, TaskState::Paused).expect("pause again");
+    ws.set_task_state(&a, &task, TaskState::Paused)
+        .expect("pause");
+    ws.set_task_state(&a, &task, TaskState::Active)
+        .expect("resume");
+    ws.set_task_state(&a, &task, TaskState::Paused)
+        .expect("pause again");
     ws.set_task_state(&a, &task, TaskState::Archived)
         .expect("archive");
     assert_history_clean(&ws, "after the schedule");

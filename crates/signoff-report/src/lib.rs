@@ -445,13 +445,32 @@ mod tests {
     fn embedded_names_fit_the_tools_and_show_what_they_are() {
         let long = format!("{}.txt", "\u{3042}".repeat(83));
         let name = super::safe_name("E12-", &long);
-        assert!(name.len() <= super::MAX_EMBEDDED_NAME, "{} bytes", name.len());
-        assert!(name.starts_with("E12-\u{3042}") && name.ends_with("\u{3042}.txt"), "{name}");
-        assert_eq!(super::safe_name("E1-", "invoice-\u{202e}gpj.exe"), "E1-invoice-_gpj.exe");
-        assert_eq!(super::safe_name("E1-", "a\u{2066}b\u{200f}c\u{feff}"), "E1-a_b_c_");
-        assert_eq!(super::safe_name("E1-", "../../etc/passwd"), "E1-_.._etc_passwd");
+        assert!(
+            name.len() <= super::MAX_EMBEDDED_NAME,
+            "{} bytes",
+            name.len()
+        );
+        assert!(
+            name.starts_with("E12-\u{3042}") && name.ends_with("\u{3042}.txt"),
+            "{name}"
+        );
+        assert_eq!(
+            super::safe_name("E1-", "invoice-\u{202e}gpj.exe"),
+            "E1-invoice-_gpj.exe"
+        );
+        assert_eq!(
+            super::safe_name("E1-", "a\u{2066}b\u{200f}c\u{feff}"),
+            "E1-a_b_c_"
+        );
+        assert_eq!(
+            super::safe_name("E1-", "../../etc/passwd"),
+            "E1-_.._etc_passwd"
+        );
         assert_eq!(super::safe_name("E1-", "..."), "E1-file");
         let no_ext = "x".repeat(300);
-        assert_eq!(super::safe_name("E1-", &no_ext).len(), super::MAX_EMBEDDED_NAME);
+        assert_eq!(
+            super::safe_name("E1-", &no_ext).len(),
+            super::MAX_EMBEDDED_NAME
+        );
     }
 }

@@ -4,11 +4,10 @@
 use super::Store;
 use crate::activity::Checkpoint;
 use crate::error::Result;
-use crate::model::ActivityEntry;
 use crate::history::{
-    CompletionRow, EvidenceRow, PauseRow, ResultRow, RunRow, SignoffRow, Tables, TaskRow,
-    WaiverRow,
+    CompletionRow, EvidenceRow, PauseRow, ResultRow, RunRow, SignoffRow, Tables, TaskRow, WaiverRow,
 };
+use crate::model::ActivityEntry;
 
 impl Store {
     /// The whole log, its checkpoint and every run, result, waiver,

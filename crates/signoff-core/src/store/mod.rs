@@ -596,7 +596,12 @@ impl Tx<'_> {
     /// it vouched for that head: a checkpoint that no longer matches the log
     /// (entries deleted or re-hashed behind Signoff's back) is left as it
     /// is, so the next change cannot launder the evidence `doctor` reports.
-    fn advance_checkpoint(&self, previous: Option<&(i64, String)>, seq: i64, hash: &str) -> Result<()> {
+    fn advance_checkpoint(
+        &self,
+        previous: Option<&(i64, String)>,
+        seq: i64,
+        hash: &str,
+    ) -> Result<()> {
         let Some(key) = self.key else {
             return Ok(());
         };
@@ -604,7 +609,9 @@ impl Tx<'_> {
         let continues = match (&current, previous) {
             (None, None) => true,
             (Some(cp), Some((pseq, phash))) => {
-                cp.seq == *pseq && cp.hash == *phash && activity::checkpoint_verifies(key.bytes(), cp)
+                cp.seq == *pseq
+                    && cp.hash == *phash
+                    && activity::checkpoint_verifies(key.bytes(), cp)
             }
             _ => false,
         };
@@ -617,13 +624,17 @@ impl Tx<'_> {
     fn checkpoint(&self) -> Result<Option<Checkpoint>> {
         Ok(self
             .tx
-            .query_row("SELECT seq, hash, mac FROM log_checkpoint WHERE id = 1", [], |r| {
-                Ok(Checkpoint {
-                    seq: r.get(0)?,
-                    hash: r.get(1)?,
-                    mac: r.get(2)?,
-                })
-            })
+            .query_row(
+                "SELECT seq, hash, mac FROM log_checkpoint WHERE id = 1",
+                [],
+                |r| {
+                    Ok(Checkpoint {
+                        seq: r.get(0)?,
+                        hash: r.get(1)?,
+                        mac: r.get(2)?,
+                    })
+                },
+            )
             .optional()?)
     }
 
@@ -649,9 +660,11 @@ impl Tx<'_> {
         }
         let head: Option<(i64, String)> = self
             .tx
-            .query_row("SELECT seq, hash FROM activity ORDER BY seq DESC LIMIT 1", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            .query_row(
+                "SELECT seq, hash FROM activity ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()?;
         match head {
             Some((seq, hash)) => {
