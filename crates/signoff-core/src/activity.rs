@@ -132,7 +132,7 @@ pub fn checkpoint_verifies(key: &[u8; 32], cp: &Checkpoint) -> bool {
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())

@@ -1061,7 +1061,7 @@ mod tests {
                 let details = details.to_string();
                 let at = format!("2026-11-28T10:00:{seq:02}Z");
                 let hash = entry_hash(&prev, seq, &at, "alice", action, subject, &details);
-                let e = ActivityEntry {
+                ActivityEntry {
                     seq,
                     at,
                     actor: "alice".into(),
@@ -1070,8 +1070,7 @@ mod tests {
                     details,
                     prev_hash: std::mem::replace(&mut prev, hash.clone()),
                     hash,
-                };
-                e
+                }
             })
             .collect()
     }

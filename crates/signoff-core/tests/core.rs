@@ -889,7 +889,14 @@ fn issue_10_a_workspace_changed_only_through_signoff_replays_cleanly() {
     let first = &items[0];
     let second = &items[1];
     let files = ws
-        .add_evidence_files(&a, run, first, &[file.clone()], &opts, &mut |_| {})
+        .add_evidence_files(
+            &a,
+            run,
+            first,
+            std::slice::from_ref(&file),
+            &opts,
+            &mut |_| {},
+        )
         .expect("file");
     ws.add_evidence_link(&a, run, first, "https://example.org/scan", None, &opts)
         .expect("link");
