@@ -383,7 +383,7 @@ fn a_database_from_a_newer_version_is_refused() {
     let before = std::fs::read(sb.db()).expect("read");
     let err = sb.fails(&["run", "list"]);
     assert!(
-        err.contains("written by a newer version of Signoff (schema 42; this build knows up to 3)"),
+        err.contains("written by a newer version of Signoff (schema 42; this build knows up to 4)"),
         "{err}"
     );
     assert_eq!(
