@@ -13,6 +13,8 @@
 //!   genuine; this copy outside it shows that the log once went further.
 //!   It is written best effort, after the commit and without waiting for
 //!   the disk: it may lag behind the database (harmless), never lead it.
+//!   One fixed-length line (`seq` padded to 20 digits, hash, HMAC), so it
+//!   is overwritten in place.
 //!
 //! The folder is a sibling of `signoff-signature`'s `identity/`, not inside
 //! it: that crate owns its folder, and the core does not depend on it.
@@ -81,14 +83,25 @@ impl LogKey {
         {
             return;
         }
-        let tmp = self
-            .dir
-            .join(format!(".{HEAD_FILE}.{}.tmp", std::process::id()));
-        let text = format!("{} {} {}\n", cp.seq, cp.hash, cp.mac);
-        if write_private(&tmp, text.as_bytes(), false).is_ok() {
-            let _ = fs::rename(&tmp, self.dir.join(HEAD_FILE));
+        // A fixed-length record, overwritten in place: no truncation and no
+        // rename, which on ext4 would make the kernel flush the file with the
+        // next commit (`auto_da_alloc`) and double the tail of the persist
+        // time. A torn record (crash mid-write) reads as unreadable: a note.
+        let text = format!("{:020} {} {}\n", cp.seq, cp.hash, cp.mac);
+        let path = self.dir.join(HEAD_FILE);
+        let overwritten = fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .and_then(|mut f| f.write_all(text.as_bytes()));
+        if overwritten.is_err() {
+            let tmp = self
+                .dir
+                .join(format!(".{HEAD_FILE}.{}.tmp", std::process::id()));
+            if write_private(&tmp, text.as_bytes(), false).is_ok() {
+                let _ = fs::rename(&tmp, &path);
+            }
+            let _ = fs::remove_file(&tmp);
         }
-        let _ = fs::remove_file(&tmp);
     }
 }
 
