@@ -383,7 +383,7 @@ fn a_database_from_a_newer_version_is_refused() {
     let before = std::fs::read(sb.db()).expect("read");
     let err = sb.fails(&["run", "list"]);
     assert!(
-        err.contains("written by a newer version of Signoff (schema 42; this build knows up to 3)"),
+        err.contains("written by a newer version of Signoff (schema 42; this build knows up to 4)"),
         "{err}"
     );
     assert_eq!(
@@ -856,4 +856,333 @@ fn verify_checks_a_pdf_without_any_workspace() {
     assert!(err.contains("junk.pdf: this is not a PDF file"), "{err}");
     let err = expect_failure(verify(&["verify", f, "--trust", f]), "bad trust file");
     assert!(err.contains("no certificate in it (PEM or DER)"), "{err}");
+}
+
+// ---- issue 10: edited history goes unnoticed ------------------------------
+//
+// The tester edited signoff.db with nothing but SQLite: (a) a failed result
+// flipped to pass, (b) the newest activity entries deleted, (c) the log
+// rewritten and its (unkeyed) chain re-hashed. Each must make `doctor` fail
+// naming the problem, and `sign` refuse the run.
+
+const PASS: &str = "correct horse battery staple";
+
+/// `signoff` with the identity's passphrase in the environment.
+fn with_pass(sb: &Sandbox, args: &[&str]) -> std::process::Output {
+    let mut c = sb.cmd(args);
+    c.env_remove("SIGNOFF_PASSPHRASE_FILE")
+        .env("SIGNOFF_PASSPHRASE", PASS);
+    common::output_within(c, common::COMMAND_TIMEOUT, &format!("signoff {args:?}"))
+}
+
+fn create_identity(sb: &Sandbox) {
+    let out = with_pass(
+        sb,
+        &[
+            "identity",
+            "create",
+            "--name",
+            "Ana Approver",
+            "--email",
+            "ana@example.org",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A run of a two-item template ("one", "two"); returns the run id.
+fn tiny_run(sb: &Sandbox) -> String {
+    let md = sb.path("tiny.md");
+    if !md.exists() {
+        std::fs::write(&md, "# Tiny\n\n- [ ] One\n- [ ] Two\n").expect("write");
+    }
+    let id = sb.ok(&["template", "import", md.to_str().expect("p")]);
+    sb.ok(&["run", "new", "--template", id.trim(), "--target", "v1.4.0"])
+        .trim()
+        .to_owned()
+}
+
+/// `doctor` must fail and print `want`; returns its output.
+fn doctor_names(sb: &Sandbox, want: &str, why: &str) -> String {
+    let out = sb.run(&["doctor"]);
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{why}: doctor fails\n{report}");
+    assert!(
+        report.contains(want),
+        "{why}: doctor names it ({want})\n{report}"
+    );
+    report
+}
+
+/// `sign` must refuse the run for its history, naming `want`, and write nothing.
+fn sign_refuses(sb: &Sandbox, run: &str, want: &str, why: &str) {
+    let pdf = sb.path(&format!("report-{run}.pdf"));
+    let out = with_pass(sb, &["sign", run, "-o", pdf.to_str().expect("p")]);
+    let err = expect_failure(out, why);
+    assert!(
+        err.contains("the history does not match its activity log") && err.contains(want),
+        "{why}: sign names the first history problem ({want}): {err}"
+    );
+    assert!(!pdf.exists(), "{why}: no report is written");
+}
+
+fn doctor_ok(sb: &Sandbox, when: &str) {
+    let out = sb.run(&["doctor"]);
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success() && report.contains("OK: no problems found"),
+        "{when}: a workspace changed only through Signoff is OK\n{report}"
+    );
+    let v: serde_json::Value =
+        serde_json::from_slice(&sb.run(&["doctor", "--json"]).stdout).expect("json");
+    assert_eq!(
+        v["notes"],
+        serde_json::json!([]),
+        "{when}: everything this version logs can be replayed"
+    );
+}
+
+/// Rows of a query, through the sqlite3 CLI's JSON mode.
+fn sqlite3_rows(db: &std::path::Path, sql: &str) -> Vec<serde_json::Value> {
+    let out = std::process::Command::new("sqlite3")
+        .arg("-json")
+        .arg(db)
+        .arg(sql)
+        .output()
+        .expect("sqlite3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if out.stdout.iter().all(u8::is_ascii_whitespace) {
+        return Vec::new();
+    }
+    serde_json::from_slice(&out.stdout).expect("sqlite3 -json")
+}
+
+#[test]
+fn issue_10_a_result_flipped_in_the_database_is_named_and_cannot_be_signed() {
+    let sb = Sandbox::new();
+    create_identity(&sb);
+    let run = tiny_run(&sb);
+    sb.ok(&["run", "set", &run, "one", "--status", "pass"]);
+    sb.ok(&["run", "set", &run, "two", "--status", "fail"]);
+    let pdf = sb.path("blocked.pdf");
+    let err = expect_failure(
+        with_pass(&sb, &["sign", &run, "-o", pdf.to_str().expect("p")]),
+        "a failed item blocks signing",
+    );
+    assert!(err.contains("cannot be signed yet"), "{err}");
+    doctor_ok(&sb, "before tampering");
+
+    sqlite3(
+        &sb.db(),
+        "UPDATE results SET status = 'pass' WHERE item_id = 'two';",
+    );
+    let want = format!("run/{run}/item/two: the table says pass, the log says fail (entry ");
+    doctor_names(&sb, &want, "a result flipped with no activity entry");
+    sign_refuses(&sb, &run, &want, "the flipped run");
+}
+
+#[test]
+fn issue_10_deleted_newest_entries_are_named_and_the_run_cannot_be_signed() {
+    let sb = Sandbox::new();
+    create_identity(&sb);
+    let run = tiny_run(&sb);
+    sb.ok(&["run", "set", &run, "one", "--status", "pass"]);
+    sb.ok(&["run", "set", &run, "two", "--status", "fail"]);
+    sb.ok(&[
+        "run", "set", &run, "two", "--status", "pass", "--note", "fixed",
+    ]);
+    let head = sqlite3_rows(&sb.db(), "SELECT MAX(seq) AS head FROM activity;")[0]["head"]
+        .as_i64()
+        .expect("head");
+    doctor_ok(&sb, "before tampering");
+
+    // The tester removes the newest two entries (the fail, then the fix),
+    // and the table goes back to what the shortened log says.
+    sqlite3(
+        &sb.db(),
+        &format!(
+            "DELETE FROM activity WHERE seq > {}; \
+             UPDATE results SET status = 'pending', note = '' WHERE item_id = 'two';",
+            head - 2
+        ),
+    );
+    let want = format!(
+        "the log ends at entry {} but its checkpoint vouches for entry {head}: entries were deleted",
+        head - 2
+    );
+    doctor_names(&sb, &want, "the newest entries deleted");
+    sign_refuses(&sb, &run, &want, "a run whose log lost its tail");
+}
+
+#[test]
+fn issue_10_a_rewritten_and_rehashed_log_is_named_and_the_run_cannot_be_signed() {
+    let sb = Sandbox::new();
+    create_identity(&sb);
+    let run = tiny_run(&sb);
+    sb.ok(&["run", "set", &run, "one", "--status", "pass"]);
+    sb.ok(&["run", "set", &run, "two", "--status", "fail"]);
+    sb.ok(&["run", "set", &run, "one", "--note", "checked twice"]);
+    doctor_ok(&sb, "before tampering");
+
+    // The tester flips the result, rewrites its entry to agree, and
+    // recomputes every hash from there on: the chain is whole again.
+    let rows = sqlite3_rows(
+        &sb.db(),
+        "SELECT seq, at, actor, action, subject, details, prev_hash, hash FROM activity ORDER BY seq;",
+    );
+    let text = |r: &serde_json::Value, k: &str| r[k].as_str().expect(k).to_owned();
+    let mut sql = String::from("UPDATE results SET status = 'pass' WHERE item_id = 'two';\n");
+    let mut prev = signoff_core::activity::GENESIS.to_owned();
+    for r in &rows {
+        let seq = r["seq"].as_i64().expect("seq");
+        let mut details = text(r, "details");
+        if text(r, "subject").ends_with("/item/two") && text(r, "action") == "result.set" {
+            details = details.replace("\"status\":\"fail\"", "\"status\":\"pass\"");
+        }
+        let hash = signoff_core::activity::entry_hash(
+            &prev,
+            seq,
+            &text(r, "at"),
+            &text(r, "actor"),
+            &text(r, "action"),
+            &text(r, "subject"),
+            &details,
+        );
+        sql += &format!(
+            "UPDATE activity SET details = '{}', prev_hash = '{prev}', hash = '{hash}' WHERE seq = {seq};\n",
+            details.replace('\'', "''")
+        );
+        prev = hash;
+    }
+    sqlite3(&sb.db(), &sql);
+    let head = rows.last().expect("entries")["seq"].as_i64().expect("seq");
+
+    let report = doctor_names(
+        &sb,
+        &format!(
+            "entry {head} is not the entry the checkpoint vouches for (its hash differs): the log was rewritten and re-hashed without the key"
+        ),
+        "a re-hashed log",
+    );
+    assert!(
+        !report.contains("does not match its hash") && !report.contains("the table says"),
+        "the forgery is consistent: only the checkpoint shows it\n{report}"
+    );
+    sign_refuses(
+        &sb,
+        &run,
+        "re-hashed without the key",
+        "a run whose log was re-hashed",
+    );
+}
+
+/// Many operations through Signoff, of every kind the log replays: doctor
+/// stays OK throughout, signing works, and the report carries the log head.
+#[test]
+fn issue_10_a_clean_workspace_stays_ok_through_many_operations() {
+    let sb = Sandbox::at("2026-11-27 10:00:00");
+    create_identity(&sb);
+    let run = tiny_run(&sb);
+    let file = sb.path("scan.txt");
+    std::fs::write(&file, "nothing listening on 22\n").expect("write");
+    let f = file.to_str().expect("p");
+    sb.ok(&[
+        "run", "set", &run, "one", "--status", "pass", "--note", "ok",
+    ]);
+    let added = sb.json(&["evidence", "add", &run, "one", f]);
+    let first = added[0]["id"].as_i64().expect("id").to_string();
+    sb.ok(&["evidence", "note", &run, "one", "seen on the console"]);
+    sb.ok(&["evidence", "link", &run, "two", "https://example.org/scan"]);
+    sb.ok(&["evidence", "add", &run, "two", f]);
+    sb.ok(&["evidence", "remove", &first]);
+    sb.ok(&[
+        "run",
+        "set",
+        &run,
+        "two",
+        "--status",
+        "na",
+        "--reason",
+        "no server",
+    ]);
+    sb.ok(&["run", "set", &run, "two", "--status", "fail"]);
+    sb.ok(&[
+        "run",
+        "waive",
+        &run,
+        "two",
+        "--justification",
+        "behind the VPN",
+        "--expires",
+        "2026-12-31",
+    ]);
+    sb.ok(&["run", "gate", &run, "on"]);
+    sb.ok(&["run", "gate", &run, "off"]);
+    doctor_ok(&sb, "after results, evidence, waivers and the gate");
+
+    sb.ok(&["schedule", "list"]);
+    sb.ok(&[
+        "schedule",
+        "add",
+        "--title",
+        "Restore test",
+        "--every",
+        "weekly",
+        "--id",
+        "restore",
+    ]);
+    sb.ok(&[
+        "schedule",
+        "done",
+        "restore",
+        "--note",
+        "restored",
+        "--evidence",
+        f,
+    ]);
+    sb.ok(&[
+        "schedule", "edit", "restore", "--every", "monthly", "--owner", "ops",
+    ]);
+    sb.ok(&["schedule", "pause", "restore"]);
+    sb.ok(&["schedule", "resume", "restore"]);
+    sb.ok(&["schedule", "archive", "restore"]);
+    doctor_ok(&sb, "after the schedule");
+
+    let pdf = sb.path("signed.pdf");
+    let out = with_pass(&sb, &["sign", &run, "-o", pdf.to_str().expect("p")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    doctor_ok(&sb, "after signing");
+    let verified = sb.ok(&["verify", pdf.to_str().expect("p")]);
+    assert!(
+        verified.contains("when the report was made"),
+        "verify shows the log head the report carries\n{verified}"
+    );
+    let signoffs = sqlite3_rows(
+        &sb.db(),
+        "SELECT log_head_seq, log_head_hash FROM signoffs;",
+    );
+    assert!(
+        signoffs[0]["log_head_seq"].as_i64().is_some_and(|s| s > 0)
+            && signoffs[0]["log_head_hash"]
+                .as_str()
+                .is_some_and(|h| h.len() == 64),
+        "the sign-off records the head its report carries: {signoffs:?}"
+    );
+
+    let next = sb.ok(&["run", "reopen", &run]).trim().to_owned();
+    sb.ok(&["run", "set", &next, "two", "--status", "pass"]);
+    sb.ok(&["evidence", "note", &next, "two", "fixed in v1.4.1"]);
+    doctor_ok(&sb, "after reopening");
 }

@@ -1,6 +1,7 @@
 //! Benchmark (not a test): on a 10,000-item run, the time to persist one
 //! result change (validation, the UPDATE, its activity entry, the fsync'd
-//! commit), and the time to load the whole run. Prints medians; run with
+//! commit, and since issue 10 the checkpoint moved with it), the time to
+//! load the whole run, and the time of the history check. Prints medians; run with
 //! `cargo bench -p signoff-core --bench persist` or `cargo xtask bench`.
 
 use std::time::{Duration, Instant};
@@ -59,6 +60,15 @@ fn main() {
         loads.push(t.elapsed());
         assert_eq!(detail.items.len(), ITEMS);
     }
+    // The history check (issue 10) runs in `doctor` and before every
+    // signature: the log replayed against every table.
+    let mut checks = Vec::new();
+    for _ in 0..7 {
+        let t = Instant::now();
+        let check = ws.check_history().expect("check");
+        checks.push(t.elapsed());
+        assert!(check.problems.is_empty(), "{:?}", check.problems);
+    }
 
     println!(
         "persist one result change on a {ITEMS}-item run ({CHANGES} changes, fsync'd WAL commits):"
@@ -75,6 +85,11 @@ fn main() {
     println!(
         "load the whole {ITEMS}-item run (show_run, 7 loads): median {}",
         ms(pct(&mut loads, 50))
+    );
+    println!(
+        "history check (chain, checkpoint, replay of {} entries against {ITEMS} results; 7 checks): median {}",
+        CHANGES + 2,
+        ms(pct(&mut checks, 50))
     );
 }
 

@@ -1,12 +1,16 @@
 //! `doctor`: checks that the workspace is whole. SQLite's integrity check
-//! and foreign keys, every stored evidence file re-hashed, and the activity
-//! log's hash chain. Each problem names what is damaged (run, item, file
-//! name, log entry) so a person can act on it. It only reads.
+//! and foreign keys, every stored evidence file re-hashed, and the history
+//! checks: the activity log's hash chain, its keyed checkpoint (and the copy
+//! of it beside the key), and the log replayed against the tables. Each
+//! problem names what is damaged (run, item, file name, log entry) so a
+//! person can act on it. It only reads. The sign-off flow runs the history
+//! checks too and refuses to sign a run when they fail.
 
 use serde::Serialize;
 
-use crate::activity::verify_chain;
-use crate::error::Result;
+use crate::activity::{KeyView, check_head, checkpoint_verifies, verify_chain};
+use crate::error::{Error, Result};
+use crate::logkey::{self, KeyStatus};
 use crate::workspace::Workspace;
 
 #[derive(Clone, Debug, Serialize)]
@@ -26,7 +30,8 @@ pub struct DoctorReport {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Problem {
-    /// `database`, `evidence` or `activity`.
+    /// `database`, `evidence`, `activity` (the log itself) or `history`
+    /// (the tables against the log).
     pub area: &'static str,
     /// What is damaged, e.g. `run/3/item/debug-false` or `activity/12`.
     pub subject: String,
@@ -104,9 +109,36 @@ impl Workspace {
             ));
         }
 
-        let log = self.store.activity()?;
+        let history = self.check_history()?;
+        problems.extend(history.problems);
+        checked.extend(history.checked);
+        notes.extend(history.notes);
+
+        Ok(DoctorReport {
+            ok: problems.is_empty(),
+            checked,
+            problems,
+            notes,
+        })
+    }
+}
+
+/// What the history checks found (part of [`DoctorReport`]).
+#[derive(Clone, Debug, Default)]
+pub struct HistoryCheck {
+    pub checked: Vec<String>,
+    pub problems: Vec<Problem>,
+    pub notes: Vec<String>,
+}
+
+impl Workspace {
+    /// The history checks: the log's hash chain, its checkpoint (and the
+    /// copy beside the key), and the log replayed against the tables.
+    pub fn check_history(&self) -> Result<HistoryCheck> {
+        let mut out = HistoryCheck::default();
+        let (log, checkpoint, tables) = self.store.history_snapshot()?;
         for b in verify_chain(&log) {
-            problems.push(Problem {
+            out.problems.push(Problem {
                 area: "activity",
                 subject: format!("activity/{}", b.seq),
                 message: format!(
@@ -115,13 +147,100 @@ impl Workspace {
                 ),
             });
         }
-        checked.push(format!("activity log: {} entries, hash chain", log.len()));
+        out.checked
+            .push(format!("activity log: {} entries, hash chain", log.len()));
 
-        Ok(DoctorReport {
-            ok: problems.is_empty(),
-            checked,
-            problems,
-            notes,
-        })
+        let key_dir = self.data_dir().join(logkey::DIR);
+        let key_path = key_dir.join(logkey::KEY_FILE).display().to_string();
+        let key = match (&self.log_key, self.store.log_key()) {
+            (KeyStatus::Present, Some(k)) => KeyView::Present(k.bytes()),
+            (KeyStatus::Unreadable(why), _) => KeyView::Unreadable(why),
+            _ => KeyView::Missing,
+        };
+        let head = check_head(&log, checkpoint.as_ref(), key, &key_path);
+        let head_ok = head.problems.is_empty();
+        let last = log.last().map_or(0, |e| e.seq);
+        for message in head.problems {
+            out.problems.push(Problem {
+                area: "activity",
+                subject: format!("activity/{last}"),
+                message,
+            });
+        }
+        if let Some((seq, hash)) = &head.vouched {
+            out.checked.push(format!(
+                "activity log: checkpoint verified with the log key; it vouches for entry {seq} ({})",
+                &hash[..hash.len().min(16)]
+            ));
+        }
+        // The copy beside the key shows a database replaced by an older copy
+        // of itself (whose own checkpoint is genuine).
+        if let (true, KeyView::Present(k)) = (head_ok, key) {
+            match logkey::read_head(&key_dir) {
+                Some(Ok(copy)) if !checkpoint_verifies(k, &copy) => out.problems.push(Problem {
+                    area: "activity",
+                    subject: format!("activity/{last}"),
+                    message: format!(
+                        "the log head recorded beside the key ({}) does not verify with the key",
+                        key_dir.join(logkey::HEAD_FILE).display()
+                    ),
+                }),
+                Some(Ok(copy)) if copy.seq > last => out.problems.push(Problem {
+                    area: "activity",
+                    subject: format!("activity/{last}"),
+                    message: format!(
+                        "the log ends at entry {last}, but the log once reached entry {} (recorded beside the key): the database was replaced by an older copy, or entries were deleted with their checkpoint",
+                        copy.seq
+                    ),
+                }),
+                Some(Ok(copy)) if log.iter().any(|e| e.seq == copy.seq && e.hash != copy.hash) => {
+                    out.problems.push(Problem {
+                        area: "activity",
+                        subject: format!("activity/{}", copy.seq),
+                        message: format!(
+                            "entry {} is not the entry recorded beside the key: the log was rewritten",
+                            copy.seq
+                        ),
+                    })
+                }
+                Some(Err(why)) => out.notes.push(format!("{why}; it is rewritten with the next change")),
+                _ => {}
+            }
+        }
+
+        let replay = crate::history::replay(&log, &tables);
+        for d in replay.differences {
+            out.problems.push(Problem {
+                area: "history",
+                subject: d.subject.clone(),
+                message: format!("{}: {}", d.subject, d.message),
+            });
+        }
+        out.notes.extend(replay.notes);
+        out.checked.push(format!(
+            "history: {} entries replayed against {} runs, {} results, {} waivers, {} evidence, {} sign-offs, {} tasks, {} completions",
+            replay.replayed,
+            tables.runs.len(),
+            tables.results.len(),
+            tables.waivers.len(),
+            tables.evidence.len(),
+            tables.signoffs.len(),
+            tables.tasks.len(),
+            tables.completions.len()
+        ));
+        Ok(out)
+    }
+
+    /// Refuses when the history checks find a problem (before signing):
+    /// a report must not vouch for a history edited behind Signoff's back.
+    pub fn require_intact_history(&self) -> Result<()> {
+        let check = self.check_history()?;
+        match check.problems.first() {
+            None => Ok(()),
+            Some(first) => Err(Error::History {
+                first: first.message.clone(),
+                more: check.problems.len() - 1,
+            }),
+        }
     }
 }

@@ -35,6 +35,12 @@ pub enum Error {
     },
 
     #[error(
+        "the history does not match its activity log, so nothing can be signed: {first}{}. Run `signoff doctor` for the full list",
+        if *.more == 0 { String::new() } else { format!(" (and {} more problem(s))", .more) }
+    )]
+    History { first: String, more: usize },
+
+    #[error(
         "{path} is not a Signoff database or is damaged ({detail}); it was left untouched. Move it aside to start afresh, or point --data-dir elsewhere"
     )]
     NotADatabase { path: PathBuf, detail: String },
@@ -85,6 +91,7 @@ impl Error {
             Error::Input { .. } => "bad_file",
             Error::Frozen { .. } => "run_frozen",
             Error::Blocked { .. } => "blocked",
+            Error::History { .. } => "history_damaged",
             Error::NotADatabase { .. } => "database_corrupt",
             Error::NewerSchema { .. } => "database_too_new",
             Error::Locked { .. } => "database_locked",

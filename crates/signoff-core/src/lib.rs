@@ -12,6 +12,8 @@ pub mod clock;
 pub mod doctor;
 pub mod error;
 pub mod evidence;
+pub mod history;
+pub mod logkey;
 pub mod manifest;
 pub mod model;
 pub mod runs;

@@ -153,6 +153,13 @@ pub struct SignoffRecord {
     /// The manifest digest that was signed.
     pub run_digest: String,
     pub signed_at: String,
+    /// The activity log's newest entry that the signed report carries (its
+    /// manifest's `activity.headSeq`/`headHash`); `None` for sign-offs
+    /// recorded before Signoff kept it.
+    #[serde(default)]
+    pub log_head_seq: Option<i64>,
+    #[serde(default)]
+    pub log_head_hash: Option<String>,
 }
 
 /// A run with its frozen template and every item's result.

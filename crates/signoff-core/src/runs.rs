@@ -54,6 +54,7 @@ impl Workspace {
                 json!({
                     "target": target, "environment": environment,
                     "template": format!("{}@{}", t.id, t.version), "templateHash": t.content_hash(),
+                    "requireMaintenance": t.require_maintenance,
                 }),
             )?;
             Ok(run)

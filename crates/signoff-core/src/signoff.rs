@@ -63,13 +63,16 @@ pub fn blockers(items: &[RunItem], today: NaiveDate) -> Vec<Blocker> {
 }
 
 impl Workspace {
-    /// The manifest a sign-off will attest to. Refuses a signed run, and a
-    /// run with blockers (naming each).
+    /// The manifest a sign-off will attest to. Refuses a signed run, a
+    /// run with blockers (naming each), and any run while the history checks
+    /// (`doctor`: log chain, checkpoint, log replayed against the tables)
+    /// find a problem, naming the first.
     pub fn prepare_signoff(&self, run: i64) -> Result<Manifest> {
         let m = self.run_manifest(run)?;
         if m.run.state == RunState::Signed {
             return Err(Error::Frozen { run });
         }
+        self.require_intact_history()?;
         if !m.blockers.is_empty() {
             return Err(Error::Blocked {
                 run,
@@ -133,6 +136,9 @@ impl Workspace {
                     "role": record.role, "signer": record.signer_name,
                     "fingerprint": record.fingerprint, "reportId": record.report_id,
                     "runDigest": record.run_digest, "statement": record.statement,
+                    "signerEmail": record.signer_email, "organisation": record.organisation,
+                    "signedAt": record.signed_at,
+                    "logHeadSeq": record.log_head_seq, "logHeadHash": record.log_head_hash,
                 }),
             )
         })
@@ -150,13 +156,15 @@ impl Workspace {
         }
         let at = self.now();
         let new = self.store.write(|tx| {
-            let new = tx.copy_run_as_revision(run, &at, actor)?;
+            let (new, evidence) = tx.copy_run_as_revision(run, &at, actor)?;
             tx.log(
                 &at,
                 actor,
                 "run.reopened",
                 &format!("run/{new}"),
-                serde_json::json!({ "from": run, "revision": old.revision + 1 }),
+                // `evidence`: [old id, new id] of each copy, so the log can
+                // be replayed (history.rs).
+                serde_json::json!({ "from": run, "revision": old.revision + 1, "evidence": evidence }),
             )?;
             Ok(new)
         })?;

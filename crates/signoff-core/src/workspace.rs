@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use crate::clock::{Clock, stamp};
 use crate::error::{Error, Result};
-use crate::store::Store;
+use crate::logkey::{self, KeyStatus};
+use crate::store::{CHECKPOINT_SCHEMA, Store};
 use crate::vault::Vault;
 
 /// The database's file name inside the data directory.
@@ -20,6 +21,8 @@ pub struct Workspace {
     pub(crate) store: Store,
     pub(crate) vault: Vault,
     pub(crate) clock: Box<dyn Clock>,
+    /// Whether the log key was found (the key itself is in the store).
+    pub(crate) log_key: KeyStatus,
     data_dir: PathBuf,
 }
 
@@ -53,12 +56,14 @@ impl Workspace {
                 "it is not writable ({e}); Signoff needs to write its database and evidence there"
             ))
         })?;
-        let store = Store::open(&data_dir.join(DB_FILE))?;
+        let mut store = Store::open(&data_dir.join(DB_FILE))?;
+        let log_key = open_log_key(&mut store, &data_dir.join(logkey::DIR))?;
         let vault = Vault::open(&data_dir.join("evidence"))?;
         Ok(Workspace {
             store,
             vault,
             clock,
+            log_key,
             data_dir: data_dir.to_owned(),
         })
     }
@@ -87,6 +92,31 @@ impl Workspace {
     pub fn today(&self) -> chrono::NaiveDate {
         self.clock.now().date_naive()
     }
+}
+
+/// Loads the log key into the store. The key is created only where no
+/// history depends on it yet: a log with no entries and no checkpoint, or a
+/// database from before the checkpoint opened for the first time (whose
+/// head is then anchored as it stands). A missing key anywhere else is left
+/// missing for `doctor` to report: making a new one would let anyone who
+/// deleted it vouch for a log they rewrote.
+fn open_log_key(store: &mut Store, dir: &Path) -> Result<KeyStatus> {
+    match logkey::load(dir) {
+        Ok(Some(key)) => {
+            store.set_log_key(key);
+        }
+        Ok(None) => {
+            let unanchored = store.checkpoint()?.is_none();
+            let fresh = store.activity_head()? == 0 || store.migrated_from() < CHECKPOINT_SCHEMA;
+            if !(unanchored && fresh) {
+                return Ok(KeyStatus::Missing);
+            }
+            store.set_log_key(logkey::create(dir)?);
+            store.write(|tx| tx.anchor_unanchored_head())?;
+        }
+        Err(why) => return Ok(KeyStatus::Unreadable(why)),
+    }
+    Ok(KeyStatus::Present)
 }
 
 fn probe_writable(dir: &Path) -> std::io::Result<()> {

@@ -719,6 +719,8 @@ fn a_signoff_freezes_the_run_unless_it_changed_and_reopening_makes_a_revision() 
         report_id: Workspace::report_id(&manifest, false),
         run_digest: manifest.digest(),
         signed_at: "2026-11-28T10:00:00.000Z".into(),
+        log_head_seq: Some(manifest.activity.head_seq),
+        log_head_hash: Some(manifest.activity.head_hash.clone()),
     };
     // A change after the manifest: nothing is signed.
     let note = ResultChange {
@@ -836,4 +838,253 @@ fn reminders_are_shown_once_and_edits_keep_history() {
             .any(|e| e.action == "task.edited" && e.details.contains("\"weekly\""))
     );
     assert!(signoff_core::activity::verify_chain(&log).is_empty());
+}
+
+// ---- issue 10: edited history goes unnoticed ---------------------------
+
+fn assert_history_clean(ws: &Workspace, when: &str) {
+    let check = ws.check_history().expect("history check");
+    let problems: Vec<&str> = check.problems.iter().map(|p| p.message.as_str()).collect();
+    assert!(
+        problems.is_empty(),
+        "{when}: a workspace changed only through Signoff has a clean history: {problems:#?}"
+    );
+    assert!(
+        check.notes.is_empty(),
+        "{when}: everything this version logs can be replayed: {:?}",
+        check.notes
+    );
+}
+
+/// Every kind of change, through the use cases only, replays to exactly
+/// the tables; and the log key is where it should be.
+#[test]
+fn issue_10_a_workspace_changed_only_through_signoff_replays_cleanly() {
+    use signoff_core::evidence::EvidenceOptions;
+    use signoff_core::schedule::{CompleteOptions, NewTask, TaskEdit, TaskState};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut ws = workspace(dir.path());
+    assert_history_clean(&ws, "empty");
+    let a = alice();
+    let run = ws
+        .new_run(&a, "predeploy", "v1.4.0", "production")
+        .expect("run")
+        .id;
+    let items: Vec<String> = ws
+        .show_run(run)
+        .expect("show")
+        .items
+        .iter()
+        .map(|i| i.id.clone())
+        .collect();
+    let opts = EvidenceOptions::default();
+    let file = dir.path().join("scan.txt");
+    std::fs::write(&file, "nothing listening on 22\n").expect("write");
+    for item in &items {
+        ws.set_result(&a, run, item, set(Status::Pass))
+            .expect("pass");
+        ws.add_evidence_note(&a, run, item, "checked by hand", &opts)
+            .expect("note");
+    }
+    let first = &items[0];
+    let second = &items[1];
+    let files = ws
+        .add_evidence_files(
+            &a,
+            run,
+            first,
+            std::slice::from_ref(&file),
+            &opts,
+            &mut |_| {},
+        )
+        .expect("file");
+    ws.add_evidence_link(&a, run, first, "https://example.org/scan", None, &opts)
+        .expect("link");
+    ws.remove_evidence(&a, files[0].id).expect("remove");
+    ws.set_result(&a, run, first, set(Status::Fail))
+        .expect("fail");
+    let expiry = ws.today() + chrono::Days::new(30);
+    ws.waive_item(&a, run, first, "accepted for a week", None, expiry)
+        .expect("waive");
+    ws.set_result(
+        &a,
+        run,
+        second,
+        ResultChange {
+            status: Some(Status::Na),
+            reason: Some("not deployed here"),
+            note: Some("see ticket"),
+        },
+    )
+    .expect("na");
+    ws.set_result(&a, run, second, set(Status::Pass))
+        .expect("pass again");
+    ws.set_maintenance_gate(&a, run, true).expect("gate on");
+    ws.set_maintenance_gate(&a, run, false).expect("gate off");
+    assert_history_clean(&ws, "after results, evidence and waivers");
+
+    let manifest = ws.prepare_signoff(run).expect("ready");
+    let record = signoff_core::SignoffRecord {
+        role: "approver".into(),
+        signer_name: "Alice".into(),
+        signer_email: "alice@example.org".into(),
+        organisation: String::new(),
+        fingerprint: "AB:CD".into(),
+        statement: "ok".into(),
+        report_id: Workspace::report_id(&manifest, false),
+        run_digest: manifest.digest(),
+        signed_at: ws.now(),
+        log_head_seq: Some(manifest.activity.head_seq),
+        log_head_hash: Some(manifest.activity.head_hash.clone()),
+    };
+    ws.record_signoff(&a, run, &manifest, &record)
+        .expect("sign");
+    let next = ws.reopen_run(&a, run).expect("reopen").id;
+    let copied = ws.show_run(next).expect("next").items[0].evidence[0].id;
+    ws.remove_evidence(&a, copied).expect("remove a copy");
+    ws.set_result(&a, next, first, set(Status::Pass))
+        .expect("fixed");
+    assert_history_clean(&ws, "after sign-off and reopen");
+
+    for t in ws.list_tasks(&a, false, None).expect("seeds") {
+        ws.set_task_state(&a, &t.task.id, TaskState::Archived)
+            .expect("archive");
+    }
+    let task = ws
+        .add_task(
+            &a,
+            &NewTask {
+                title: "Restore a backup".into(),
+                cadence: "weekly".into(),
+                start_on: Some(ws.today() - chrono::Days::new(3)),
+                ..NewTask::default()
+            },
+        )
+        .expect("task")
+        .task
+        .id;
+    ws.complete_task(
+        &a,
+        &task,
+        &CompleteOptions {
+            note: "restored".into(),
+            files: vec![file.clone()],
+            ..CompleteOptions::default()
+        },
+        &mut |_, _, _| {},
+    )
+    .expect("done");
+    ws.edit_task(
+        &a,
+        &task,
+        &TaskEdit {
+            cadence: Some("monthly".into()),
+            ..TaskEdit::default()
+        },
+    )
+    .expect("edit");
+    ws.set_task_state(&a, &task, TaskState::Paused)
+        .expect("pause");
+    ws.set_task_state(&a, &task, TaskState::Active)
+        .expect("resume");
+    ws.set_task_state(&a, &task, TaskState::Paused)
+        .expect("pause again");
+    ws.set_task_state(&a, &task, TaskState::Archived)
+        .expect("archive");
+    assert_history_clean(&ws, "after the schedule");
+    assert_eq!(
+        ws.signoffs(run).expect("signoffs")[0].log_head_seq,
+        Some(manifest.activity.head_seq),
+        "the sign-off records the head its report carries"
+    );
+
+    // Reopening the workspace keeps the same key and a clean history.
+    drop(ws);
+    let ws = workspace(dir.path());
+    assert_history_clean(&ws, "after reopening");
+    let report = ws.run_doctor().expect("doctor");
+    assert!(report.ok, "{:?}", report.problems);
+    assert!(
+        report
+            .checked
+            .iter()
+            .any(|c| c.contains("checkpoint verified with the log key")),
+        "{:?}",
+        report.checked
+    );
+}
+
+/// The key lives outside the database, owner-only; losing it, or a
+/// database replaced by an older copy of itself, is a history problem, and
+/// nothing can be signed until it is resolved.
+#[test]
+fn issue_10_a_lost_key_or_an_older_copy_of_the_database_is_a_problem() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut ws = workspace(dir.path());
+    let key_dir = dir.path().join(signoff_core::logkey::DIR);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode(&key_dir), 0o700, "the key's folder is owner-only");
+        assert_eq!(
+            mode(&key_dir.join(signoff_core::logkey::KEY_FILE)),
+            0o600,
+            "the key is owner-only"
+        );
+    }
+    let run = ws
+        .new_run(&alice(), "predeploy", "v1", "prod")
+        .expect("run")
+        .id;
+    ws.set_result(&alice(), run, "backups", set(Status::Pass))
+        .expect("pass");
+    drop(ws);
+
+    // An older copy: keep the database as it is now, change more, restore it.
+    let db = dir.path().join("signoff.db");
+    let old = std::fs::read(&db).expect("copy");
+    let mut ws = workspace(dir.path());
+    ws.set_result(&alice(), run, "https", set(Status::Pass))
+        .expect("pass");
+    drop(ws);
+    for ext in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(dir.path().join(format!("signoff.db{ext}")));
+    }
+    std::fs::write(&db, old).expect("restore");
+    let ws = workspace(dir.path());
+    let problems: Vec<String> = ws
+        .check_history()
+        .expect("check")
+        .problems
+        .into_iter()
+        .map(|p| p.message)
+        .collect();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("the database was replaced by an older copy")),
+        "{problems:#?}"
+    );
+    let err = ws.prepare_signoff(run).expect_err("refused");
+    assert_eq!(err.code(), "history_damaged", "{err}");
+    drop(ws);
+
+    std::fs::remove_dir_all(&key_dir).expect("lose the key");
+    let ws = workspace(dir.path());
+    assert!(
+        !key_dir.exists(),
+        "a missing key is not silently replaced while history depends on it"
+    );
+    let problems: Vec<String> = ws
+        .check_history()
+        .expect("check")
+        .problems
+        .into_iter()
+        .map(|p| p.message)
+        .collect();
+    assert!(
+        problems.iter().any(|p| p.contains("is missing")),
+        "{problems:#?}"
+    );
 }

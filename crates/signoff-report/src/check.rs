@@ -358,12 +358,14 @@ fn activity_check(m: &ReportManifest) -> Check {
             "activity log",
             true,
             format!(
-                "{}, each matching its hash; log head #{}",
+                "{}, each matching its hash; log head #{} ({}) when the report was made: \
+                 the workspace's log must still contain that entry with that hash",
                 match a.entries.len() {
                     1 => "1 entry".to_owned(),
                     n => format!("{n} entries"),
                 },
-                a.head_seq
+                a.head_seq,
+                a.head_hash
             ),
         )
     } else {

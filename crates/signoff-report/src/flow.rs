@@ -111,10 +111,12 @@ impl SignAs {
     }
 }
 
-/// Signs run `run`: checks it can be signed, writes the signed report to
-/// `dest`, then freezes the run and records the sign-off. If anything fails
-/// before the sign-off is recorded, the run stays open and `dest` is
-/// untouched.
+/// Signs run `run`: checks it can be signed (no blockers, and the history
+/// checks of `doctor` pass: `prepare_signoff` refuses otherwise, naming the
+/// first problem), writes the signed report to `dest`, then freezes the run
+/// and records the sign-off with the log head the report carries. If
+/// anything fails before the sign-off is recorded, the run stays open and
+/// `dest` is untouched.
 #[allow(clippy::too_many_arguments)]
 pub fn sign_run(
     ws: &mut Workspace,
@@ -160,6 +162,8 @@ pub fn sign_run(
         report_id,
         run_digest: manifest.digest(),
         signed_at: now,
+        log_head_seq: Some(manifest.activity.head_seq),
+        log_head_hash: Some(manifest.activity.head_hash.clone()),
     };
     ws.record_signoff(actor, run, &manifest, &record)?;
     pending.commit()?;
@@ -180,6 +184,8 @@ pub fn sign_maintenance_log(
     dest: &Path,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Written> {
+    // The log's history is what this report vouches for.
+    ws.require_intact_history()?;
     let log = ws.maintenance_log(actor, from, to)?;
     let digest = log.digest();
     let report_id = format!("ML-{from}-{to}-{}", digest[..12].to_ascii_uppercase());

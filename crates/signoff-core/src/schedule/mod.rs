@@ -326,7 +326,13 @@ impl Workspace {
                 actor,
                 "schedule.seeded",
                 "schedule",
-                json!({ "tasks": tasks.iter().map(|t| &t.id).collect::<Vec<_>>() }),
+                json!({
+                    "tasks": tasks.iter().map(|t| &t.id).collect::<Vec<_>>(),
+                    "definitions": tasks.iter().map(|t| json!({
+                        "id": t.id, "title": t.title, "cadence": t.cadence, "startOn": t.start_on,
+                        "graceDays": t.grace_days, "owner": t.owner, "anchor": t.anchor,
+                    })).collect::<Vec<_>>(),
+                }),
             )
         })
     }

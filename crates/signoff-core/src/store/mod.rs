@@ -13,8 +13,9 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use rusqlite_migration::{M, Migrations};
 
-use crate::activity;
+use crate::activity::{self, Checkpoint};
 use crate::error::{Error, Result};
+use crate::logkey::LogKey;
 use crate::model::{
     ActivityEntry, Actor, Counts, Evidence, EvidenceKind, ItemResult, RunState, RunSummary,
     SignoffRecord, Status, Waiver,
@@ -30,6 +31,7 @@ pub(crate) fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0001_initial.sql")),
         M::up(include_str!("migrations/0002_signoffs.sql")),
         M::up(include_str!("migrations/0003_schedule.sql")),
+        M::up(include_str!("migrations/0004_log_checkpoint.sql")),
     ])
 }
 
@@ -37,14 +39,22 @@ pub(crate) fn migrations() -> Migrations<'static> {
 pub fn schema_version() -> i64 {
     MIGRATION_COUNT
 }
-const MIGRATION_COUNT: i64 = 3;
+const MIGRATION_COUNT: i64 = 4;
+/// The first schema with the log checkpoint.
+pub const CHECKPOINT_SCHEMA: i64 = 4;
 
+mod history;
 mod schedule;
 
 #[derive(Debug)]
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// The schema version found before migrating (0 for a new file).
+    migrated_from: i64,
+    /// Keys the checkpoint updated with each log append; `None` when the
+    /// key is missing (the checkpoint is then left as it is, for `doctor`).
+    log_key: Option<LogKey>,
 }
 
 impl Store {
@@ -106,11 +116,45 @@ impl Store {
         Ok(Store {
             conn,
             path: path.to_owned(),
+            migrated_from: found,
+            log_key: None,
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The schema version the file had before this open migrated it.
+    pub fn migrated_from(&self) -> i64 {
+        self.migrated_from
+    }
+
+    /// Sets the key that every later log append uses for the checkpoint.
+    pub fn set_log_key(&mut self, key: LogKey) {
+        self.log_key = Some(key);
+    }
+
+    pub fn log_key(&self) -> Option<&LogKey> {
+        self.log_key.as_ref()
+    }
+
+    /// The stored checkpoint, if any.
+    pub fn checkpoint(&self) -> Result<Option<Checkpoint>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT seq, hash, mac FROM log_checkpoint WHERE id = 1",
+                [],
+                |r| {
+                    Ok(Checkpoint {
+                        seq: r.get(0)?,
+                        hash: r.get(1)?,
+                        mac: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
     }
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction: it commits only if `f`
@@ -119,9 +163,17 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let w = Tx { tx };
+        let w = Tx {
+            tx,
+            key: self.log_key.as_ref(),
+            anchored: std::cell::RefCell::new(None),
+        };
         let out = f(&w)?;
+        let anchored = w.anchored.take();
         w.tx.commit()?;
+        if let (Some(key), Some(cp)) = (&self.log_key, anchored) {
+            key.record_head(&cp);
+        }
         Ok(out)
     }
 
@@ -414,7 +466,8 @@ impl Store {
     pub fn signoffs(&self, run: i64) -> Result<Vec<SignoffRecord>> {
         let mut stmt = self.conn.prepare(
             "SELECT role, signer_name, signer_email, organisation, fingerprint, statement, \
-             report_id, run_digest, signed_at FROM signoffs WHERE run_id = ?1 ORDER BY id",
+             report_id, run_digest, signed_at, log_head_seq, log_head_hash \
+             FROM signoffs WHERE run_id = ?1 ORDER BY id",
         )?;
         let rows = stmt.query_map([run], |r| {
             Ok(SignoffRecord {
@@ -427,6 +480,8 @@ impl Store {
                 report_id: r.get(6)?,
                 run_digest: r.get(7)?,
                 signed_at: r.get(8)?,
+                log_head_seq: r.get(9)?,
+                log_head_hash: r.get(10)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -489,6 +544,10 @@ impl Store {
 #[derive(Debug)]
 pub struct Tx<'c> {
     tx: rusqlite::Transaction<'c>,
+    key: Option<&'c LogKey>,
+    /// The checkpoint this transaction wrote, copied beside the key once
+    /// the transaction has committed.
+    anchored: std::cell::RefCell<Option<Checkpoint>>,
 }
 
 impl Tx<'_> {
@@ -509,12 +568,13 @@ impl Tx<'_> {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        let (seq, prev) = match head {
-            Some((seq, hash)) => (seq + 1, hash),
+        let (seq, prev) = match &head {
+            Some((seq, hash)) => (seq + 1, hash.clone()),
             None => (1, activity::GENESIS.to_owned()),
         };
         let details = details.to_string();
         let hash = activity::entry_hash(&prev, seq, at, actor.as_str(), action, subject, &details);
+        self.advance_checkpoint(head.as_ref(), seq, &hash)?;
         self.tx.execute(
             "INSERT INTO activity (seq, at, actor, action, subject, details, prev_hash, hash) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -530,6 +590,89 @@ impl Tx<'_> {
             ],
         )?;
         Ok(())
+    }
+
+    /// Moves the checkpoint from the previous head to the new entry, only if
+    /// it vouched for that head: a checkpoint that no longer matches the log
+    /// (entries deleted or re-hashed behind Signoff's back) is left as it
+    /// is, so the next change cannot launder the evidence `doctor` reports.
+    fn advance_checkpoint(
+        &self,
+        previous: Option<&(i64, String)>,
+        seq: i64,
+        hash: &str,
+    ) -> Result<()> {
+        let Some(key) = self.key else {
+            return Ok(());
+        };
+        let current = self.checkpoint()?;
+        let continues = match (&current, previous) {
+            (None, None) => true,
+            (Some(cp), Some((pseq, phash))) => {
+                cp.seq == *pseq
+                    && cp.hash == *phash
+                    && activity::checkpoint_verifies(key.bytes(), cp)
+            }
+            _ => false,
+        };
+        if continues {
+            self.put_checkpoint(&key.checkpoint(seq, hash))?;
+        }
+        Ok(())
+    }
+
+    fn checkpoint(&self) -> Result<Option<Checkpoint>> {
+        Ok(self
+            .tx
+            .query_row(
+                "SELECT seq, hash, mac FROM log_checkpoint WHERE id = 1",
+                [],
+                |r| {
+                    Ok(Checkpoint {
+                        seq: r.get(0)?,
+                        hash: r.get(1)?,
+                        mac: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    fn put_checkpoint(&self, cp: &Checkpoint) -> Result<()> {
+        self.tx.execute(
+            "INSERT INTO log_checkpoint (id, seq, hash, mac) VALUES (1, ?1, ?2, ?3) \
+             ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, mac = excluded.mac",
+            params![cp.seq, cp.hash, cp.mac],
+        )?;
+        *self.anchored.borrow_mut() = Some(cp.clone());
+        Ok(())
+    }
+
+    /// Anchors a log that has no checkpoint yet (a database from before the
+    /// checkpoint, opened for the first time): vouches for its newest entry
+    /// as it stands. Returns whether it did.
+    pub fn anchor_unanchored_head(&self) -> Result<bool> {
+        let Some(key) = self.key else {
+            return Ok(false);
+        };
+        if self.checkpoint()?.is_some() {
+            return Ok(false);
+        }
+        let head: Option<(i64, String)> = self
+            .tx
+            .query_row(
+                "SELECT seq, hash FROM activity ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        match head {
+            Some((seq, hash)) => {
+                self.put_checkpoint(&key.checkpoint(seq, &hash))?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 
     /// Stores a new version of an imported template, or returns the version
@@ -641,8 +784,8 @@ impl Tx<'_> {
     pub fn insert_signoff(&self, run: i64, s: &SignoffRecord) -> Result<()> {
         self.tx.execute(
             "INSERT INTO signoffs (run_id, role, signer_name, signer_email, organisation, \
-             fingerprint, statement, report_id, run_digest, signed_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+             fingerprint, statement, report_id, run_digest, signed_at, log_head_seq, log_head_hash) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             params![
                 run,
                 s.role,
@@ -653,15 +796,23 @@ impl Tx<'_> {
                 s.statement,
                 s.report_id,
                 s.run_digest,
-                s.signed_at
+                s.signed_at,
+                s.log_head_seq,
+                s.log_head_hash
             ],
         )?;
         Ok(())
     }
 
     /// Copies a run, with its results, waivers and current evidence, as
-    /// the next revision (open). The old run is left as it is.
-    pub fn copy_run_as_revision(&self, old: i64, at: &str, by: &Actor) -> Result<i64> {
+    /// the next revision (open). The old run is left as it is. Returns the
+    /// new run and, for each evidence copied, its old and new id.
+    pub fn copy_run_as_revision(
+        &self,
+        old: i64,
+        at: &str,
+        by: &Actor,
+    ) -> Result<(i64, Vec<(i64, i64)>)> {
         self.tx.execute(
             "INSERT INTO runs (target, environment, template_id, template_version, template_name, \
              template_hash, template_body, state, created_at, created_by, revision, revision_of, \
@@ -684,15 +835,25 @@ impl Tx<'_> {
              FROM waivers WHERE run_id = ?1",
             params![old, new],
         )?;
-        self.tx.execute(
+        let ids = {
+            let mut stmt = self.tx.prepare(
+                "SELECT id FROM evidence WHERE run_id = ?1 AND removed_at IS NULL ORDER BY id",
+            )?;
+            stmt.query_map([old], |r| r.get::<_, i64>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?
+        };
+        let mut copied = Vec::with_capacity(ids.len());
+        let mut stmt = self.tx.prepare(
             "INSERT INTO evidence (run_id, item_id, kind, blob, digest, name, size, media_type, body, \
              observed_on, sensitive, added_at, added_by) \
              SELECT ?2, item_id, kind, blob, digest, name, size, media_type, body, observed_on, \
-             sensitive, added_at, added_by FROM evidence WHERE run_id = ?1 AND removed_at IS NULL \
-             ORDER BY id",
-            params![old, new],
+             sensitive, added_at, added_by FROM evidence WHERE id = ?1",
         )?;
-        Ok(new)
+        for id in ids {
+            stmt.execute(params![id, new])?;
+            copied.push((id, self.tx.last_insert_rowid()));
+        }
+        Ok((new, copied))
     }
 
     #[allow(clippy::too_many_arguments)]

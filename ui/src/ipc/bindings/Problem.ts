@@ -2,7 +2,8 @@
 
 export type Problem = { 
 /**
- * `database`, `evidence` or `activity`.
+ * `database`, `evidence`, `activity` (the log itself) or `history`
+ * (the tables against the log).
  */
 area: string, 
 /**

@@ -15,4 +15,10 @@ fingerprint: string, statement: string, reportId: string,
 /**
  * The manifest digest that was signed.
  */
-runDigest: string, signedAt: string, };
+runDigest: string, signedAt: string, 
+/**
+ * The activity log's newest entry that the signed report carries (its
+ * manifest's `activity.headSeq`/`headHash`); `None` for sign-offs
+ * recorded before Signoff kept it.
+ */
+logHeadSeq: number | null, logHeadHash: string | null, };
