@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { axe, launch, press, sandbox, screenshot, settle, type, waitText } from './harness.mjs';
+import { axe, launch, press, sandbox, screenshot, settle, type, waitText, fill } from './harness.mjs';
 
 // A 1x1 PNG, pasted as a "screenshot".
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
@@ -58,7 +58,7 @@ describe('Signoff desktop app', () => {
     const { browser } = app;
     await (await browser.$('[data-testid=new-run]')).click();
     await (await browser.$('[data-testid=new-run-screen]')).waitForExist();
-    await (await browser.$('input[name=target]')).setValue('v1.4.0');
+    await fill(await browser.$('input[name=target]'), 'v1.4.0');
     await screenshot(browser, 'new-run-light');
     assert.deepEqual(await axe(browser), [], 'New run screen');
     await (await browser.$('[data-testid=start-run]')).click();
@@ -91,7 +91,7 @@ describe('Signoff desktop app', () => {
         await press(browser, 'w');
         const form = await browser.$('[data-testid=waiver-form]');
         await form.waitForExist();
-        await (await form.$('textarea')).setValue('Header lands with the 1.4.1 Nginx change');
+        await fill(await form.$('textarea'), 'Header lands with the 1.4.1 Nginx change');
         // The date widget's typing order follows the locale; set the value.
         await browser.execute((el) => {
           el.value = '2099-01-31';
@@ -204,7 +204,7 @@ describe('Signoff desktop app', () => {
     await (await browser.$('[data-testid=choose-file]')).click();
     await (await browser.$('[data-testid=import-preview]')).waitForExist();
     await (await browser.$('[data-testid=confirm-import]')).click();
-    await (await browser.$('input[name=target]')).setValue(`v9 ${XSS_IMG}`);
+    await fill(await browser.$('input[name=target]'), `v9 ${XSS_IMG}`);
     await (await browser.$('[data-testid=start-run]')).click();
     await (await browser.$('[data-testid=walkthrough]')).waitForExist();
     await press(browser, 'e');

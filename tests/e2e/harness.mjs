@@ -2,7 +2,7 @@
 // WebKitWebDriver. Each `launch()` starts tauri-driver with the app's
 // environment (data dir, scripted file picks, theme) and opens a session.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,6 +79,11 @@ export async function launch(box, { theme = 'light' } = {}) {
     // SIGTERM, never SIGKILL: a killed driver leaves WebKitWebDriver on 4445.
     driver.kill('SIGTERM');
     await new Promise((r) => driver.once('exit', r));
+    // Deleting the session does not always end the app (seen under load):
+    // an app left running keeps this file's stderr open, so the test runner
+    // waits for it for ever, and its window ("Signoff") could be taken for
+    // the next test's. End every app this sandbox started.
+    await endApps(box.data);
   };
   /** Closes the window the way a user does (the window manager's close
    * request), then waits for the app to exit. */
@@ -93,6 +98,39 @@ export async function launch(box, { theme = 'light' } = {}) {
     await stop();
   };
   return { browser, stop, closeLikeAUser, started };
+}
+
+/** The app processes started with `data` as their data folder. */
+function appsOf(data) {
+  const pids = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
+      const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      if (cmd === APP && env.includes(`SIGNOFF_DATA_DIR=${data}`)) pids.push(Number(pid));
+    } catch {
+      // Gone meanwhile, or not ours to read.
+    }
+  }
+  return pids;
+}
+
+/** Asks the app processes of a sandbox to end, then makes sure they did. */
+async function endApps(data) {
+  for (const signal of ['SIGTERM', 'SIGKILL']) {
+    const pids = appsOf(data);
+    if (pids.length === 0) return;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // Already gone.
+      }
+    }
+    const until = Date.now() + 5000;
+    while (Date.now() < until && appsOf(data).length > 0) await sleep(100);
+  }
+  if (appsOf(data).length > 0) throw new Error(`the app of ${data} would not end`);
 }
 
 /** Waits two animation frames so a screenshot shows the latest DOM. */
@@ -136,10 +174,54 @@ export async function press(browser, ...keys) {
 /** Waits until an element's text contains `text` (textContent: WebDriver's
  * visible-text heuristics drop ellipsised text). */
 export async function waitText(browser, selector, text, timeout = 5000) {
-  await browser.waitUntil(
-    async () => ((await browser.execute((sel) => document.querySelector(sel)?.textContent ?? '', selector)) ?? '').includes(text),
-    { timeout, timeoutMsg: `${selector} never showed “${text}”` },
-  );
+  try {
+    await browser.waitUntil(
+      async () => ((await browser.execute((sel) => document.querySelector(sel)?.textContent ?? '', selector)) ?? '').includes(text),
+      { timeout, timeoutMsg: `${selector} never showed “${text}”` },
+    );
+  } catch (e) {
+    throw new Error(`${e.message}\n${await diagnose(browser)}`);
+  }
+}
+
+/** What the window showed when a wait failed: a screenshot, the focused
+ * element, open toasts, buttons and their state, so a failure on CI says
+ * what the person would have seen. */
+export async function diagnose(browser) {
+  const name = `failed-${Date.now()}`;
+  try {
+    mkdirSync(SHOTS, { recursive: true });
+    execFileSync('/usr/bin/import', ['-window', 'Signoff', join(SHOTS, `${name}.png`)]);
+  } catch {
+    // No window to capture: the state below still says something.
+  }
+  const state = await browser
+    .execute(() => ({
+      url: location.hash,
+      focused: document.activeElement?.outerHTML.slice(0, 160),
+      toasts: document.querySelector('.toasts')?.textContent,
+      buttons: [...document.querySelectorAll('button')].map((b) => `${b.textContent.trim()}${b.disabled ? ' (disabled)' : ''}`).slice(0, 30),
+      alerts: [...document.querySelectorAll('[role=alert]')].map((a) => a.textContent),
+    }))
+    .catch((err) => ({ unavailable: String(err) }));
+  return `window at failure (screenshot ${name}.png): ${JSON.stringify(state)}`;
+}
+
+/** Types `text` into a field and makes sure the field holds exactly it.
+ * WebKitWebDriver sometimes drops a key that repeats the one before (the
+ * "rr" of "correct") on a busy or cold machine, and a passphrase one letter
+ * short is a wrong passphrase (issue 9's "race": the app then rightly
+ * cleared the field, and the Sign button was disabled). Retypes up to three
+ * times, then fails saying what the field held. */
+export async function fill(element, text) {
+  let got = '';
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await element.setValue(text);
+    got = await element.getValue();
+    if (got === text) return;
+    console.error(`fill: the field held “${got}” instead of “${text}”; typing it again`);
+  }
+  throw new Error(`the field would not hold “${text}” (it holds “${got}”)`);
 }
 
 /** Types text into the focused field (element send-keys: WebKitWebDriver

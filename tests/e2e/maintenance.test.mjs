@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { axe, launch, sandbox, screenshot, waitText } from './harness.mjs';
+import { axe, launch, sandbox, screenshot, waitText, fill } from './harness.mjs';
 
 // A 1x1 PNG, pasted as a "screenshot".
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
@@ -86,7 +86,7 @@ describe('Maintenance schedule', () => {
       document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true }));
     }, PNG.toString('base64'));
     await waitText(browser, '[data-testid=picked]', 'Pasted screenshot');
-    await (await browser.$('[data-field=note]')).setValue('All certificates valid for 60+ days');
+    await fill(await browser.$('[data-field=note]'), 'All certificates valid for 60+ days');
     await screenshot(browser, 'task-mark-done-light');
     assert.deepEqual(await axe(browser), [], 'Task page');
     await (await browser.$('[data-testid=done]')).click();

@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { CLI, axe, launch, sandbox, screenshot, waitText } from './harness.mjs';
+import { CLI, axe, launch, sandbox, screenshot, waitText, fill } from './harness.mjs';
 
 const PASSPHRASE = 'correct horse battery staple';
 
@@ -52,7 +52,7 @@ describe('Review & sign, and Verify', () => {
     const { browser } = app;
     const form = await browser.$('[data-testid=create-identity]');
     await form.waitForExist();
-    const set = async (key, value) => (await browser.$(`[data-identity=${key}]`)).setValue(value);
+    const set = async (key, value) => fill(await browser.$(`[data-identity=${key}]`), value);
     await set('name', 'Zoë Ångström');
     await set('email', 'zoe@example.org');
     await set('role', 'Release manager');
@@ -70,14 +70,14 @@ describe('Review & sign, and Verify', () => {
   it('refuses a wrong passphrase, then signs and saves the report', async () => {
     const { browser } = app;
     const pass = await browser.$('[data-sign=passphrase]');
-    await (await browser.$('[data-sign=statement]')).setValue('Ready for the 2.0.0 release');
-    await pass.setValue('not the passphrase');
+    await fill(await browser.$('[data-sign=statement]'), 'Ready for the 2.0.0 release');
+    await fill(pass, 'not the passphrase');
     box.pick(report);
     await (await browser.$('[data-testid=sign]')).click();
     await waitText(browser, '.toasts', 'passphrase', 60000);
     assert.equal(box.cli('run', 'show', '1').state, 'open', 'nothing was signed');
 
-    await pass.setValue(PASSPHRASE);
+    await fill(pass, PASSPHRASE);
     await screenshot(browser, 'review-ready-light');
     assert.deepEqual(await axe(browser), [], 'Review & sign (ready)');
     await (await browser.$('[data-testid=sign]')).click();

@@ -145,7 +145,10 @@ fn end_to_end() -> Result<()> {
     ])?;
     let _ = std::fs::remove_dir_all(e2e.join("artifacts/screenshots"));
     step("end-to-end tests (xvfb-run; screenshots in tests/e2e/artifacts/screenshots)");
-    let status = Command::new("xvfb-run")
+    // A deadline for the whole suite: node's --test-timeout limits each test,
+    // but a process left holding the runner's output would keep it waiting.
+    let status = Command::new("timeout")
+        .args(["--kill-after=30s", "20m", "xvfb-run"])
         .args([
             "-a",
             "-s",
@@ -157,6 +160,9 @@ fn end_to_end() -> Result<()> {
         .env("TAURI_DRIVER", driver)
         .status()
         .context("running xvfb-run")?;
+    if status.code() == Some(124) {
+        bail!("end-to-end tests did not finish within 20 minutes (stopped)");
+    }
     if !status.success() {
         bail!("end-to-end tests failed");
     }
