@@ -569,7 +569,7 @@ impl Out {
                 s += &format!("note:    {n}\n");
             }
             for p in &r.problems {
-                s += &format!("PROBLEM: [{}] {}\n", p.subject, p.message);
+                s += &format!("PROBLEM: {}: {}\n", p.subject, p.message);
             }
             s += &if r.ok {
                 "OK: no problems found\n".to_owned()

@@ -212,8 +212,8 @@ impl Workspace {
         for d in replay.differences {
             out.problems.push(Problem {
                 area: "history",
-                subject: d.subject.clone(),
-                message: format!("{}: {}", d.subject, d.message),
+                subject: d.subject,
+                message: d.message,
             });
         }
         out.notes.extend(replay.notes);
@@ -238,7 +238,7 @@ impl Workspace {
         match check.problems.first() {
             None => Ok(()),
             Some(first) => Err(Error::History {
-                first: first.message.clone(),
+                first: format!("{}: {}", first.subject, first.message),
                 more: check.problems.len() - 1,
             }),
         }
