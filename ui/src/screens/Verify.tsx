@@ -121,9 +121,9 @@ export function Verify() {
                         Ask {s.signer} for their certificate's SHA-256 fingerprint through a channel you trust (in person,
                         by phone), and compare it with the one above, every character. Trust it only if they match.
                       </p>
-                      <label class="check-label">
+                      <label>
                         <input type="checkbox" checked={compared} onChange={(e) => setCompared((e.target as HTMLInputElement).checked)} data-testid="trust-compared" />
-                        {' '}I compared the fingerprint with {s.signer}, and it matches
+                        <span>I compared the fingerprint with {s.signer}, and it matches</span>
                       </label>
                       <div class="actions left">
                         <button class="btn primary" disabled={!compared || busy} onClick={() => run(() => ipc.trustSigner(result.token, i, s.fingerprint))} data-testid="trust-signer-confirm">
