@@ -99,7 +99,7 @@ fn test() -> Result<()> {
     let pyhanko = system::pyhanko()?;
     system::nextest()?;
     step(
-        "cargo nextest run (unit, property, integration, CLI, schedule on 230 days, crash, tamper, signature and bindings tests; each with a time limit)",
+        "cargo nextest run (unit, property, integration, CLI, schedule on 219 days, crash, tamper, signature and bindings tests; each with a time limit)",
     );
     let status = Command::new(cargo_bin())
         .args(["nextest", "run", "--workspace", "--no-tests=fail"])
