@@ -1164,7 +1164,13 @@ fn issue_10_a_clean_workspace_stays_ok_through_many_operations() {
         String::from_utf8_lossy(&out.stderr)
     );
     doctor_ok(&sb, "after signing");
-    let verified = sb.ok(&["verify", pdf.to_str().expect("p")]);
+    let cert = sb.data.join("identity/cert.pem");
+    let verified = sb.ok(&[
+        "verify",
+        pdf.to_str().expect("p"),
+        "--trust",
+        cert.to_str().expect("p"),
+    ]);
     assert!(
         verified.contains("when the report was made"),
         "verify shows the log head the report carries\n{verified}"
