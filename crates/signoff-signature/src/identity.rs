@@ -427,31 +427,7 @@ fn describe(
     let cert = Certificate::from_der(cert_der)
         .map_err(|e| IdentityError::Invalid(format!("the certificate is unreadable: {e}")))?;
     let tbs = &cert.tbs_certificate;
-    let attr = |oid: pkcs8::ObjectIdentifier| -> String {
-        tbs.subject
-            .0
-            .iter()
-            .flat_map(|rdn| rdn.0.iter())
-            .find(|a| a.oid == oid)
-            .and_then(|a| {
-                a.value
-                    .decode_as::<String>()
-                    .ok()
-                    .or_else(|| {
-                        a.value
-                            .decode_as::<der::asn1::PrintableStringRef<'_>>()
-                            .ok()
-                            .map(|s| s.to_string())
-                    })
-                    .or_else(|| {
-                        a.value
-                            .decode_as::<der::asn1::Ia5StringRef<'_>>()
-                            .ok()
-                            .map(|s| s.to_string())
-                    })
-            })
-            .unwrap_or_default()
-    };
+    let attr = |oid: pkcs8::ObjectIdentifier| subject_attribute(tbs, oid);
     const CN: pkcs8::ObjectIdentifier = pkcs8::ObjectIdentifier::new_unwrap("2.5.4.3");
     const O: pkcs8::ObjectIdentifier = pkcs8::ObjectIdentifier::new_unwrap("2.5.4.10");
     const EMAIL: pkcs8::ObjectIdentifier =
@@ -537,6 +513,36 @@ fn read_chain(path: &Path) -> Result<Vec<Vec<u8>>> {
         )));
     }
     Ok(out)
+}
+
+/// A subject attribute's text (UTF-8, printable or IA5 string), or empty.
+pub(crate) fn subject_attribute(
+    tbs: &x509_cert::TbsCertificate,
+    oid: pkcs8::ObjectIdentifier,
+) -> String {
+    tbs.subject
+        .0
+        .iter()
+        .flat_map(|rdn| rdn.0.iter())
+        .find(|a| a.oid == oid)
+        .and_then(|a| {
+            a.value
+                .decode_as::<String>()
+                .ok()
+                .or_else(|| {
+                    a.value
+                        .decode_as::<der::asn1::PrintableStringRef<'_>>()
+                        .ok()
+                        .map(|s| s.to_string())
+                })
+                .or_else(|| {
+                    a.value
+                        .decode_as::<der::asn1::Ia5StringRef<'_>>()
+                        .ok()
+                        .map(|s| s.to_string())
+                })
+        })
+        .unwrap_or_default()
 }
 
 pub(crate) fn create_private_dir(dir: &Path) -> Result<()> {

@@ -488,30 +488,7 @@ pub(crate) fn verify_raw(spki_der: &[u8], message: &[u8], signature: &[u8]) -> b
 /// The subject's common name (UTF-8, printable or IA5), or empty.
 fn common_name(cert: &x509_cert::Certificate) -> String {
     const CN: der::asn1::ObjectIdentifier = der::asn1::ObjectIdentifier::new_unwrap("2.5.4.3");
-    cert.tbs_certificate
-        .subject
-        .0
-        .iter()
-        .flat_map(|rdn| rdn.0.iter())
-        .find(|a| a.oid == CN)
-        .and_then(|a| {
-            a.value
-                .decode_as::<String>()
-                .ok()
-                .or_else(|| {
-                    a.value
-                        .decode_as::<der::asn1::PrintableStringRef<'_>>()
-                        .ok()
-                        .map(|s| s.to_string())
-                })
-                .or_else(|| {
-                    a.value
-                        .decode_as::<der::asn1::Ia5StringRef<'_>>()
-                        .ok()
-                        .map(|s| s.to_string())
-                })
-        })
-        .unwrap_or_default()
+    crate::identity::subject_attribute(&cert.tbs_certificate, CN)
 }
 
 /// Reads PEM certificates (an auditor's `--trust` file) as DER.
