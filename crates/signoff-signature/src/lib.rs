@@ -2,7 +2,7 @@
 //! locally or imported from a PKCS#12 file, with the private key encrypted
 //! at rest (PKCS#8, PBKDF2-SHA256 + AES-256-CBC; never written in clear).
 //!
-//! This crate owns `<data>/identity/` and, next, PDF signatures and their
+//! This crate owns `<data>/identity/` and `<data>/trust/`, PDF signatures and their
 //! verification. It knows nothing about runs, the database or the UI.
 
 #![forbid(unsafe_code)]
