@@ -327,6 +327,16 @@ pub async fn open_report(state: State<'_, AppState>, token: String) -> Res<()> {
         .map_err(|e| IpcError::new("io", format!("could not open a PDF viewer ({opener}): {e}")))
 }
 
+/// The report a Verify result's token stands for (each token works once;
+/// every check returns a new one).
+fn report_behind(state: &AppState, token: &str) -> Res<PathBuf> {
+    state
+        .take(token)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| IpcError::new("expired", "open the report again"))
+}
+
 fn trust_store(state: &AppState) -> TrustStore {
     TrustStore::in_data_dir(&state.data_dir)
 }
@@ -438,10 +448,7 @@ pub async fn trust_signer(
     index: usize,
     fingerprint: String,
 ) -> Res<ReportVerification> {
-    let paths = state.take(&token)?;
-    let Some(pdf) = paths.first().cloned() else {
-        return Err(IpcError::new("expired", "open the report again"));
-    };
+    let pdf = report_behind(&state, &token)?;
     tauri::async_runtime::spawn_blocking(move || {
         let state = app.state::<AppState>();
         let (check, _) = check_path(&state, &pdf)?;
@@ -475,10 +482,7 @@ pub async fn recheck_report(
     state: State<'_, AppState>,
     token: String,
 ) -> Res<ReportVerification> {
-    let paths = state.take(&token)?;
-    let Some(pdf) = paths.first().cloned() else {
-        return Err(IpcError::new("expired", "open the report again"));
-    };
+    let pdf = report_behind(&state, &token)?;
     tauri::async_runtime::spawn_blocking(move || {
         let state = app.state::<AppState>();
         verify_path(&state, pdf)

@@ -177,22 +177,7 @@ fn ours(pdf: &Path, trust: &[&Path]) -> Verdict {
 
 /// pyHanko's verdict: accepted when every signature is judged valid.
 fn pyhanko(pdf: &Path, trust: &[&Path]) -> Verdict {
-    let bin = std::env::var("SIGNOFF_PYHANKO").unwrap_or_else(|_| "pyhanko".into());
-    let mut c = Command::new(bin);
-    c.args([
-        "sign",
-        "validate",
-        "--pretty-print",
-        "--no-revocation-check",
-        "--trust-replace",
-    ]);
-    for t in trust {
-        c.arg("--trust").arg(t);
-    }
-    let out = c
-        .arg(pdf)
-        .output()
-        .expect("pyhanko (cargo xtask test installs it)");
+    let out = common::pyhanko_validate(pdf, trust);
     let t = text(&out);
     let ok = out.status.success() && t.contains("judged VALID") && !t.contains("judged INVALID");
     (ok, t)

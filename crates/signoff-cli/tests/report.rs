@@ -45,22 +45,7 @@ fn text(o: &Output) -> String {
 }
 
 fn pyhanko_valid(pdf: &Path, trust: &[&Path]) -> String {
-    let bin = std::env::var("SIGNOFF_PYHANKO").unwrap_or_else(|_| "pyhanko".into());
-    let mut c = Command::new(bin);
-    c.args([
-        "sign",
-        "validate",
-        "--pretty-print",
-        "--no-revocation-check",
-        "--trust-replace",
-    ]);
-    for t in trust {
-        c.arg("--trust").arg(t);
-    }
-    let out = c
-        .arg(pdf)
-        .output()
-        .expect("pyhanko (cargo xtask test installs it)");
+    let out = common::pyhanko_validate(pdf, trust);
     let t = text(&out);
     assert!(
         out.status.success(),

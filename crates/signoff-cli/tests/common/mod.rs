@@ -186,6 +186,27 @@ pub fn output_within(mut cmd: Command, limit: std::time::Duration, what: &str) -
     }
 }
 
+/// `pyhanko sign validate` of `pdf` trusting `trust` (no revocation
+/// checks, offline): its output. `SIGNOFF_PYHANKO` names the binary
+/// (`cargo xtask test` installs it in a virtualenv).
+pub fn pyhanko_validate(pdf: &Path, trust: &[&Path]) -> Output {
+    let bin = std::env::var("SIGNOFF_PYHANKO").unwrap_or_else(|_| "pyhanko".into());
+    let mut c = Command::new(bin);
+    c.args([
+        "sign",
+        "validate",
+        "--pretty-print",
+        "--no-revocation-check",
+        "--trust-replace",
+    ]);
+    for t in trust {
+        c.arg("--trust").arg(t);
+    }
+    c.arg(pdf)
+        .output()
+        .expect("pyhanko (cargo xtask test installs it)")
+}
+
 /// `signoff` as an auditor runs it: no workspace, and an empty trust store
 /// of its own (a data folder that does not exist), so the user's own trust
 /// store never decides a test's verdict.
