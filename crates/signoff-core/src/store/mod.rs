@@ -141,20 +141,7 @@ impl Store {
 
     /// The stored checkpoint, if any.
     pub fn checkpoint(&self) -> Result<Option<Checkpoint>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT seq, hash, mac FROM log_checkpoint WHERE id = 1",
-                [],
-                |r| {
-                    Ok(Checkpoint {
-                        seq: r.get(0)?,
-                        hash: r.get(1)?,
-                        mac: r.get(2)?,
-                    })
-                },
-            )
-            .optional()?)
+        read_checkpoint(&self.conn)
     }
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction: it commits only if `f`
@@ -622,20 +609,7 @@ impl Tx<'_> {
     }
 
     fn checkpoint(&self) -> Result<Option<Checkpoint>> {
-        Ok(self
-            .tx
-            .query_row(
-                "SELECT seq, hash, mac FROM log_checkpoint WHERE id = 1",
-                [],
-                |r| {
-                    Ok(Checkpoint {
-                        seq: r.get(0)?,
-                        hash: r.get(1)?,
-                        mac: r.get(2)?,
-                    })
-                },
-            )
-            .optional()?)
+        read_checkpoint(&self.tx)
     }
 
     fn put_checkpoint(&self, cp: &Checkpoint) -> Result<()> {
@@ -1078,6 +1052,23 @@ fn check_header(path: &Path) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// The stored checkpoint, read by the store and inside a write transaction.
+fn read_checkpoint(conn: &Connection) -> Result<Option<Checkpoint>> {
+    Ok(conn
+        .query_row(
+            "SELECT seq, hash, mac FROM log_checkpoint WHERE id = 1",
+            [],
+            |r| {
+                Ok(Checkpoint {
+                    seq: r.get(0)?,
+                    hash: r.get(1)?,
+                    mac: r.get(2)?,
+                })
+            },
+        )
+        .optional()?)
 }
 
 #[cfg(test)]
