@@ -243,7 +243,10 @@ pub fn is_root() -> bool {
 }
 
 /// When root, a copy of the binary that user 65534 can execute (the build
-/// directory may not be reachable by other users).
+/// directory may not be reachable by other users). One copy per built binary
+/// (named by its size and modification time), shared by every test process
+/// and replaced atomically, so repeated runs do not fill the temp directory
+/// with a 370 MB copy per process.
 fn unprivileged_bin() -> Option<&'static Path> {
     static BIN_COPY: OnceLock<Option<PathBuf>> = OnceLock::new();
     BIN_COPY
@@ -251,12 +254,36 @@ fn unprivileged_bin() -> Option<&'static Path> {
             if !is_root() {
                 return None;
             }
-            let dir = std::env::temp_dir().join(format!("signoff-test-bin-{}", std::process::id()));
+            let meta = std::fs::metadata(BIN).expect("test binary");
+            let built = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            // One directory per build tree, so two checkouts never remove each other's copy.
+            let tree = {
+                use std::hash::{Hash, Hasher};
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                BIN.hash(&mut h);
+                h.finish()
+            };
+            let dir = std::env::temp_dir().join(format!("signoff-test-bin-{tree:016x}"));
             std::fs::create_dir_all(&dir).expect("bin dir");
             std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-            let copy = dir.join("signoff");
-            std::fs::copy(BIN, &copy).expect("copy binary");
-            std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+            let copy = dir.join(format!("signoff-{}-{built}", meta.len()));
+            if !copy.exists() {
+                // Older builds' copies go; a process still running one keeps its inode.
+                for old in std::fs::read_dir(&dir).expect("bin dir").flatten() {
+                    if old.file_name().to_string_lossy().starts_with("signoff-") {
+                        let _ = std::fs::remove_file(old.path());
+                    }
+                }
+                let partial = dir.join(format!(".partial-{}", std::process::id()));
+                std::fs::copy(BIN, &partial).expect("copy binary");
+                std::fs::set_permissions(&partial, std::fs::Permissions::from_mode(0o755))
+                    .expect("chmod");
+                std::fs::rename(&partial, &copy).expect("rename binary copy");
+            }
             Some(copy)
         })
         .as_deref()
