@@ -433,7 +433,7 @@ fn issue_11_control_characters_never_reach_the_terminal() {
     // A database written before this change may hold them raw: every text
     // output escapes them.
     sb.ok(&["run", "new", "--template", "ctl", "--target", "v1"]);
-    common::sqlite3(
+    sqlite3(
         &sb.db(),
         "UPDATE runs SET target = 'v1' || char(27) || ']0;owned' || char(7), \
          template_name = 'Ctl' || char(155) || char(27) || '[2J', \

@@ -320,7 +320,15 @@ impl Frame {
         let mut at = self.title_end.min(self.range.end);
         for r in &self.nested_tasks {
             if r.start >= at {
-                body.push_str(&text[at..r.start]);
+                // The text before the nested task, without the indentation
+                // of the task's own line; then the blank lines the task
+                // ended with, so that what follows it stays a paragraph of
+                // its own instead of running into the line before.
+                body.push_str(text[at..r.start].trim_end_matches([' ', '\t']));
+                let nested = &text[r.clone()];
+                let tail = &nested[nested.trim_end().len()..];
+                let blank_lines = tail.matches('\n').count().saturating_sub(1);
+                body.extend(std::iter::repeat_n('\n', blank_lines));
                 at = r.end;
             }
         }
