@@ -67,7 +67,9 @@ pub async fn pick_template_file(
 }
 
 pub(crate) fn preview(state: &AppState, path: PathBuf) -> Res<TemplatePreview> {
-    let template = state.with(|ws| ws.preview_template(&path))?;
+    // Read and parsed without the workspace lock: other commands and the
+    // 2-second refresh go on meanwhile.
+    let template = signoff_core::templates::read_template(&path)?;
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -63,5 +63,8 @@ pub fn p12_password(file: &str) -> Result<String> {
     if !std::io::stdin().is_terminal() {
         bail!("no password for {file}: run in a terminal, or set SIGNOFF_P12_PASSWORD");
     }
-    Ok(rpassword::prompt_password(format!("Password of {file}: "))?)
+    Ok(rpassword::prompt_password(format!(
+        "Password of {}: ",
+        crate::output::terminal_safe(file)
+    ))?)
 }

@@ -1,5 +1,11 @@
 //! Printing: one function per kind of result, each either as text for a
 //! person or as JSON (`--json`). Errors go to stderr as one line.
+//!
+//! Every line of text printed passes through [`terminal_safe`], which
+//! escapes control characters: stored titles, notes, names and signer
+//! names come from files and older databases, and an ESC or BEL in them
+//! must not recolour the terminal or set its title. JSON is left to serde,
+//! which escapes control characters in strings.
 
 use anyhow::Result;
 use serde::Serialize;
@@ -22,7 +28,7 @@ impl Out {
         let body = if self.json {
             serde_json::to_string_pretty(value)?
         } else {
-            text().trim_end().to_owned()
+            terminal_safe(text().trim_end()).into_owned()
         };
         if !body.is_empty() {
             print_out(&body);
@@ -54,7 +60,7 @@ impl Out {
                 serde_json::json!({ "error": { "code": code, "message": message } })
             );
         }
-        eprintln!("signoff: error: {message}");
+        eprintln!("signoff: error: {}", terminal_safe(&message));
     }
 
     pub fn message(&self, text: &str, json: &serde_json::Value) -> Result<()> {
@@ -101,7 +107,7 @@ impl Out {
 
     pub fn imported(&self, i: &Imported) -> Result<()> {
         let t = &i.template;
-        eprintln!(
+        note(&format!(
             "{} '{}' as {}@{}: {} section(s), {} item(s)",
             if i.created {
                 "Imported"
@@ -113,17 +119,17 @@ impl Out {
             t.version,
             t.sections,
             t.items
-        );
+        ));
         self.emit(i, || t.id.clone())
     }
 
     pub fn run_created(&self, r: &RunSummary) -> Result<()> {
-        match r.revision_of {
-            Some(from) => eprintln!(
+        note(&match r.revision_of {
+            Some(from) => format!(
                 "Reopened run {from} as run {} (revision {}) with its results, waivers and evidence; run {from} and its report stay as they are",
                 r.id, r.revision
             ),
-            None => eprintln!(
+            None => format!(
                 "Started run {} of '{}' for {}{} ({} items)",
                 r.id,
                 r.template_name,
@@ -131,7 +137,7 @@ impl Out {
                 env_suffix(&r.environment),
                 r.counts.total
             ),
-        }
+        });
         self.emit(r, || r.id.to_string())
     }
 
@@ -579,6 +585,32 @@ impl Out {
             s
         })
     }
+}
+
+/// Text as it may reach a terminal: every control character except newline
+/// and tab is written as an escape (`\u{1b}`, `\r`, `\u{9b}`), so stored
+/// text can neither send escape sequences nor overwrite a line. The one
+/// function all text output goes through (`emit`, `note`, errors).
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A line for the person on stderr (what happened, beside the result on
+/// stdout).
+fn note(text: &str) {
+    eprintln!("{}", terminal_safe(text));
 }
 
 /// Prints a line on stdout; a closed pipe (`signoff run show | head`) ends

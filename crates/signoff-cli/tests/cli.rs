@@ -334,6 +334,142 @@ fn bad_templates() {
 }
 
 #[test]
+fn issue_11_files_that_are_not_regular_files_are_refused() {
+    let sb = Sandbox::new();
+    sb.predeploy_run();
+    let zero = sb.path("zero.md");
+    std::os::unix::fs::symlink("/dev/zero", &zero).expect("symlink");
+    let fifo = sb.path("fifo.md");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let folder = sb.path("folder.md");
+    std::fs::create_dir(&folder).expect("mkdir");
+    // Each is refused at once: /dev/zero was read until memory ran out,
+    // and a FIFO hung the import (the command's time limit fails a hang).
+    for (path, want) in [
+        (&zero, "is not a regular file (a device, socket or pipe)"),
+        (&fifo, "is not a regular file (a device, socket or pipe)"),
+        (&folder, "is a directory, not a file"),
+    ] {
+        let p = path.to_str().expect("p");
+        let err = sb.fails(&["template", "import", p]);
+        assert!(err.contains(&format!("{p}: {want}")), "{err}");
+        // Evidence import decides the same way, with the same function.
+        let err = sb.fails(&["evidence", "add", "1", "backups", p]);
+        assert!(err.contains(&format!("{p}: {want}")), "{err}");
+    }
+    assert_eq!(
+        sb.json(&["template", "list"])
+            .as_array()
+            .expect("list")
+            .len(),
+        2,
+        "nothing was imported"
+    );
+}
+
+#[test]
+fn issue_11_a_huge_toml_line_gives_a_short_error() {
+    let sb = Sandbox::new();
+    let toml = sb.path("long.toml");
+    std::fs::write(
+        &toml,
+        format!("id = \"x\"\nname = \"{}\n", "A".repeat(4_000_000)),
+    )
+    .expect("write");
+    let err = sb.fails(&["template", "import", toml.to_str().expect("p")]);
+    assert!(
+        err.len() <= 300,
+        "{} bytes (the whole 4 MB line was quoted): {}",
+        err.len(),
+        err.get(..400).unwrap_or(&err)
+    );
+    assert!(
+        err.contains("template long.toml: line 2, column "),
+        "names the line and column: {err}"
+    );
+}
+
+/// Asserts that `bytes` (a command's output) hold no control character
+/// but newline and tab, and returns them as text.
+fn terminal_text(bytes: &[u8], what: &str) -> String {
+    let text = String::from_utf8_lossy(bytes).into_owned();
+    let raw: Vec<char> = text
+        .chars()
+        .filter(|c| c.is_control() && *c != '\n' && *c != '\t')
+        .collect();
+    assert!(raw.is_empty(), "{what} printed raw {raw:?}: {text}");
+    text
+}
+
+#[test]
+fn issue_11_control_characters_never_reach_the_terminal() {
+    let sb = Sandbox::new();
+    let md = sb.path("ctl.md");
+    std::fs::write(
+        &md,
+        "# Ctl\n## Sec\u{1b}]0;owned\u{7}\n- [ ] Red \u{1b}[31mtext\u{0}\u{9b}2J\n",
+    )
+    .expect("write");
+    assert_eq!(
+        sb.ok(&["template", "import", md.to_str().expect("p")])
+            .trim(),
+        "ctl"
+    );
+    // Stored with U+FFFD in place of each control character.
+    let t = sb.json(&["template", "show", "ctl"]);
+    assert_eq!(t["section"][0]["title"], "Sec\u{fffd}]0;owned\u{fffd}");
+    assert_eq!(
+        t["section"][0]["item"][0]["title"],
+        "Red \u{fffd}[31mtext\u{fffd}\u{fffd}2J"
+    );
+    let out = sb.run(&["template", "show", "ctl"]);
+    let show = terminal_text(&out.stdout, "template show");
+    assert!(show.contains("Red \u{fffd}[31mtext"), "{show}");
+
+    // A database written before this change may hold them raw: every text
+    // output escapes them.
+    sb.ok(&["run", "new", "--template", "ctl", "--target", "v1"]);
+    sqlite3(
+        &sb.db(),
+        "UPDATE runs SET target = 'v1' || char(27) || ']0;owned' || char(7), \
+         template_name = 'Ctl' || char(155) || char(27) || '[2J', \
+         template_body = replace(template_body, 'Red', '\\u001b[31mRed\\u0007'); \
+         UPDATE templates SET body = replace(replace(body, 'Red', '\\u001b[31mRed\\u0007'), 'Ctl', '\\u001b[2JCtl');",
+    );
+    for args in [
+        &["run", "show", "1"][..],
+        &["run", "list"],
+        &["template", "show", "ctl"],
+        &["template", "list"],
+    ] {
+        let out = sb.run(args);
+        assert!(out.status.success(), "{args:?}");
+        let text = terminal_text(&out.stdout, &format!("{args:?}"));
+        terminal_text(&out.stderr, &format!("{args:?} (stderr)"));
+        assert!(
+            text.contains("\\u{1b}"),
+            "{args:?}: the escape is shown as text: {text}"
+        );
+    }
+    let err = sb.fails(&[
+        "run",
+        "new",
+        "--template",
+        "ctl\u{1b}[31m",
+        "--target",
+        "v2",
+    ]);
+    terminal_text(err.as_bytes(), "an error quoting the argument");
+    // JSON stays JSON: serde escapes the control characters in strings.
+    let run = sb.json(&["run", "show", "1"]);
+    assert_eq!(run["target"], "v1\u{1b}]0;owned\u{7}");
+}
+
+#[test]
 fn a_corrupt_database_is_refused_and_never_overwritten() {
     let sb = Sandbox::new();
     std::fs::create_dir_all(&sb.data).expect("mkdir");

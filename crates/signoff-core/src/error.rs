@@ -140,6 +140,29 @@ impl From<rusqlite::Error> for Error {
     }
 }
 
+/// The most characters of someone's input an error message quotes.
+pub const EXCERPT_CHARS: usize = 200;
+
+/// `text` as an error message may quote it: at most `max` characters (cut
+/// with "…"), and every control character written as an escape (`\u{1b}`),
+/// so that a message never carries megabytes of a file, or a terminal
+/// escape sequence, to a terminal or over IPC.
+pub fn excerpt(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (n, c) in text.chars().enumerate() {
+        if n == max {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn list_blockers(blockers: &[crate::signoff::Blocker]) -> String {
     blockers
         .iter()

@@ -1,5 +1,6 @@
-//! Use cases on templates: list, show, preview and import.
+//! Use cases on templates: list, show, read (to preview) and import.
 
+use std::io::Read;
 use std::path::Path;
 
 use serde_json::json;
@@ -7,11 +8,8 @@ use serde_json::json;
 use crate::error::{Error, Result};
 use crate::model::{Actor, TemplateSummary};
 use crate::template::{self, Template};
+use crate::vault;
 use crate::workspace::Workspace;
-
-/// Checklists bigger than this are refused on import: no real checklist is
-/// that large, and reading it whole would be a way to exhaust memory.
-pub const MAX_TEMPLATE_BYTES: u64 = 4 << 20;
 
 /// The outcome of an import.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -76,20 +74,10 @@ impl Workspace {
         })
     }
 
-    /// Parses a Markdown or TOML checklist file without storing it.
-    pub fn preview_template(&self, file: &Path) -> Result<Template> {
-        let bytes = read_template_file(file)?;
-        let name = file
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| file.display().to_string());
-        Template::from_file_bytes(&bytes, &name)
-    }
-
     /// Imports a Markdown or TOML checklist file as a template. Importing the
     /// same content again returns the stored version instead of a new one.
     pub fn import_template(&mut self, actor: &Actor, file: &Path) -> Result<Imported> {
-        let t = self.preview_template(file)?;
+        let t = read_template(file)?;
         if template::BUILTIN_IDS.contains(&t.id.as_str()) {
             return Err(Error::Template {
                 origin: file.display().to_string(),
@@ -122,27 +110,42 @@ impl Workspace {
     }
 }
 
-fn read_template_file(file: &Path) -> Result<Vec<u8>> {
+/// Reads and parses a Markdown or TOML checklist file, without storing it
+/// and without a workspace (the app parses a picked file before it takes
+/// the workspace lock). The file must be a regular file
+/// ([`vault::open_source`]: no device, FIFO or directory) of at most
+/// [`template::MAX_FILE_BYTES`]; never more than that is read, whatever its
+/// size claims.
+pub fn read_template(file: &Path) -> Result<Template> {
     let bad = |reason: String| Error::Input {
         path: file.to_owned(),
         reason,
     };
-    let meta = std::fs::metadata(file).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => bad("no such file".into()),
-        std::io::ErrorKind::PermissionDenied => bad("permission denied".into()),
-        _ => bad(e.to_string()),
-    })?;
-    if meta.is_dir() {
-        return Err(bad("is a directory, not a checklist file".into()));
+    let too_big = |size: u64| {
+        bad(format!(
+            "is {size} bytes; a checklist file may be at most {} bytes (MAX_FILE_BYTES)",
+            template::MAX_FILE_BYTES
+        ))
+    };
+    let (source, size) = vault::open_source(file)?;
+    if size > template::MAX_FILE_BYTES {
+        return Err(too_big(size));
     }
-    if meta.len() > MAX_TEMPLATE_BYTES {
-        return Err(bad(format!(
-            "is {} bytes; a checklist file may be at most {MAX_TEMPLATE_BYTES} bytes",
-            meta.len()
-        )));
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    source
+        .take(template::MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::PermissionDenied => bad("permission denied".into()),
+            _ => bad(format!("cannot be read: {e}")),
+        })?;
+    if bytes.len() as u64 > template::MAX_FILE_BYTES {
+        // It grew while being read.
+        return Err(too_big(bytes.len() as u64));
     }
-    std::fs::read(file).map_err(|e| match e.kind() {
-        std::io::ErrorKind::PermissionDenied => bad("permission denied".into()),
-        _ => bad(e.to_string()),
-    })
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| file.display().to_string());
+    Template::from_file_bytes(&bytes, &name)
 }

@@ -61,33 +61,13 @@ impl Vault {
 
     /// Checks that `src` is a readable regular file; returns its size.
     pub fn check_source(src: &Path) -> Result<u64> {
-        let bad = |reason: String| Error::Input {
-            path: src.to_owned(),
-            reason,
-        };
-        let meta = fs::metadata(src).map_err(|e| bad(describe_read_error(&e)))?;
-        if meta.is_dir() {
-            return Err(bad(
-                "is a directory, not a file; attach the files inside it".into(),
-            ));
-        }
-        if !meta.is_file() {
-            return Err(bad(
-                "is not a regular file (a device, socket or pipe)".into()
-            ));
-        }
-        File::open(src).map_err(|e| bad(describe_read_error(&e)))?;
-        Ok(meta.len())
+        open_source(src).map(|(_, size)| size)
     }
 
     /// Streams a file into the vault. `progress(done, total)` is called as
     /// bytes are copied. The source is only read.
     pub fn store_file(&self, src: &Path, progress: &mut dyn FnMut(u64, u64)) -> Result<StoredBlob> {
-        let size = Vault::check_source(src)?;
-        let file = File::open(src).map_err(|e| Error::Input {
-            path: src.to_owned(),
-            reason: describe_read_error(&e),
-        })?;
+        let (file, size) = open_source(src)?;
         self.store_reader(file, size, progress)
             .map_err(|e| match e {
                 Error::Io { source, .. } if source.kind() != ErrorKind::StorageFull => {
@@ -304,6 +284,49 @@ fn sync_dir(dir: &Path) -> Result<()> {
         .map_err(|e| Error::io("flushing a vault folder", e))?;
     let _ = dir;
     Ok(())
+}
+
+/// Opens a file someone handed to Signoff (evidence, a checklist) for
+/// reading, refusing anything but a regular file: a directory, a device
+/// such as `/dev/zero` (also behind a symlink), a FIFO or a socket, each of
+/// which would be read for ever or block. The file is opened non-blocking,
+/// so a FIFO swapped in after the first check cannot hang the open, and its
+/// type is checked again on the open descriptor, so what is read is what
+/// was checked. Returns the file and its size. The one place that decides
+/// what may be read as input; evidence and template import both call it.
+pub fn open_source(src: &Path) -> Result<(File, u64)> {
+    let bad = |reason: String| Error::Input {
+        path: src.to_owned(),
+        reason,
+    };
+    let regular = |meta: &fs::Metadata| {
+        if meta.is_dir() {
+            Err(bad("is a directory, not a file".into()))
+        } else if !meta.is_file() {
+            Err(bad(
+                "is not a regular file (a device, socket or pipe)".into()
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    // The path's metadata first: opening a socket fails with an error that
+    // says less than this check does.
+    regular(&fs::metadata(src).map_err(|e| bad(describe_read_error(&e)))?)?;
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Has no effect on reading a regular file.
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options
+        .open(src)
+        .map_err(|e| bad(describe_read_error(&e)))?;
+    let meta = file.metadata().map_err(|e| bad(describe_read_error(&e)))?;
+    regular(&meta)?;
+    Ok((file, meta.len()))
 }
 
 fn describe_read_error(e: &std::io::Error) -> String {

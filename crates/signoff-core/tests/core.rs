@@ -202,6 +202,333 @@ fn markdown_guidance_ids_and_errors() {
     assert!(err.to_string().contains("surprise"), "{err}");
 }
 
+// ---- issue 11: bounded, linear, clean import ------------------------------
+
+/// `levels` tasks each nested in the one before, under `## S`: task `i` on
+/// line `i + 3`, with a sub-bullet of guidance when `notes` is set.
+fn nested_tasks(levels: usize, notes: bool) -> String {
+    let mut md = String::from("# Deep\n## S\n");
+    for i in 0..levels {
+        let pad = "  ".repeat(i);
+        md += &format!("{pad}- [ ] task {i}\n");
+        if notes {
+            md += &format!("{pad}  - about {i}\n");
+        }
+    }
+    md
+}
+
+#[test]
+fn issue_11_a_thousand_nested_levels_stop_at_the_depth_limit() {
+    let md = nested_tasks(1_000, false);
+    assert!(md.len() > 1_000_000, "the issue's 1 MB file");
+    let err = from_markdown(&md, "deep.md").expect_err("too deep");
+    let want = format!(
+        "line {}: lists are nested more than {} deep (MAX_DEPTH)",
+        signoff_core::template::MAX_DEPTH + 3,
+        signoff_core::template::MAX_DEPTH
+    );
+    assert!(
+        err.to_string().contains(&want),
+        "the first task past the limit is named: {err}"
+    );
+}
+
+#[test]
+fn issue_11_nested_tasks_go_only_to_their_direct_parent() {
+    // a ⊃ b ⊃ c ⊃ d: each task's guidance is its own sub-bullets, never the
+    // tasks nested in it (a's guidance was "- [ ] b\n  - [ ] c").
+    let md = "## S\n- [ ] a\n  - about a\n  - [ ] b\n    - about b\n    - [ ] c\n      - [ ] d\n        - about d\n\n  After b, still a's.\n- [ ] e\n";
+    let t = from_markdown(md, "abcd.md").expect("parses");
+    let got: Vec<(&str, &str)> = t
+        .items()
+        .map(|(_, i)| (i.id.as_str(), i.guidance.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("a", "- about a\n\nAfter b, still a's."),
+            ("b", "- about b"),
+            ("c", ""),
+            ("d", "- about d"),
+            ("e", ""),
+        ],
+        "nested tasks are items of their own, in document order, and appear in no ancestor's guidance"
+    );
+
+    // As deep as allowed: every level imports, each with only its own note.
+    let depth = signoff_core::template::MAX_DEPTH / 2; // a task and its note: two list levels each
+    let t = from_markdown(&nested_tasks(depth, true), "deep.md").expect("within the limit");
+    assert_eq!(t.item_count(), depth);
+    for (i, (_, item)) in t.items().enumerate() {
+        assert_eq!(
+            (item.title.as_str(), item.guidance.as_str()),
+            (
+                format!("task {i}").as_str(),
+                format!("- about {i}").as_str()
+            ),
+            "level {i} holds only its own guidance"
+        );
+    }
+}
+
+#[test]
+fn issue_11_equal_titles_are_numbered_by_one_counter_per_slug() {
+    let max = signoff_core::template::MAX_ITEMS;
+    let md = format!("## S\n{}", "- [ ] x\n".repeat(max));
+    let t = from_markdown(&md, "same.md").expect("at the limit is allowed");
+    let ids: Vec<&str> = t.items().map(|(_, i)| i.id.as_str()).collect();
+    let want: Vec<String> = std::iter::once("x".to_owned())
+        .chain((2..=max).map(|n| format!("x-{n}")))
+        .collect();
+    assert_eq!(ids, want, "x, x-2, x-3, … in document order");
+
+    // A number already taken by another title is skipped, as before.
+    let t = from_markdown(
+        "## S\n- [ ] x\n- [ ] x 2\n- [ ] x\n- [ ] x\n- [ ] x 2\n",
+        "s.md",
+    )
+    .expect("parses");
+    let ids: Vec<&str> = t.items().map(|(_, i)| i.id.as_str()).collect();
+    assert_eq!(ids, ["x", "x-2", "x-3", "x-4", "x-2-2"]);
+}
+
+#[test]
+fn issue_11_more_items_than_the_limit_are_refused_naming_the_line() {
+    let max = signoff_core::template::MAX_ITEMS;
+    let md = format!("## S\n{}", "- [ ] x\n".repeat(50_000));
+    let err = from_markdown(&md, "same.md").expect_err("50,000 items");
+    let want = format!("line {}: more than {max} task items (MAX_ITEMS)", max + 2);
+    assert!(err.to_string().contains(&want), "{err}");
+
+    // TOML names the item.
+    let mut toml =
+        String::from("id = \"big\"\nname = \"Big\"\n[[section]]\nid = \"s\"\ntitle = \"S\"\n");
+    for i in 0..=max {
+        toml += &format!("[[section.item]]\nid = \"i{i}\"\ntitle = \"Item {i}\"\n");
+    }
+    let err = Template::from_toml(&toml, "big.toml").expect_err("too many");
+    let want = format!(
+        "section 1 ('S'), item {} ('Item {max}'): the template has more than {max} items (MAX_ITEMS)",
+        max + 1
+    );
+    assert!(err.to_string().contains(&want), "{err}");
+}
+
+#[test]
+fn issue_11_limits_name_the_limit_and_the_line_or_item() {
+    use signoff_core::template::{MAX_GUIDANCE_BYTES, MAX_TITLE_CHARS};
+    let long_title = "t".repeat(MAX_TITLE_CHARS + 1);
+    let big_text = "g".repeat(MAX_GUIDANCE_BYTES + 1);
+    let toml_item = |field: &str, value: &str| {
+        format!(
+            "id = \"x\"\nname = \"X\"\n[[section]]\nid = \"s\"\ntitle = \"S\"\n[[section.item]]\nid = \"a\"\ntitle = \"A\"\n[[section.item]]\nid = \"b\"\ntitle = \"B\"\n{field} = \"{value}\"\n"
+        )
+    };
+    // (case, format, text, what the error must say)
+    let cases: Vec<(&str, &str, String, String)> = vec![
+        (
+            "a long Markdown task",
+            "md",
+            format!("## S\n- [ ] ok\n- [ ] {long_title}\n"),
+            "line 3: the task 'ttt".to_owned(),
+        ),
+        (
+            "a long Markdown heading",
+            "md",
+            format!("# Doc\n\n## {long_title}\n- [ ] ok\n"),
+            "line 3: the heading 'ttt".to_owned(),
+        ),
+        (
+            "long Markdown guidance",
+            "md",
+            format!("## S\n- [ ] ok\n- [ ] big\n\n  {big_text}\n"),
+            format!(
+                "line 3: the guidance of the task 'big' is {} bytes, more than {MAX_GUIDANCE_BYTES} (MAX_GUIDANCE_BYTES)",
+                MAX_GUIDANCE_BYTES + 1
+            ),
+        ),
+        (
+            "a long TOML title",
+            "toml",
+            toml_item("guidance", "fine")
+                .replace("title = \"B\"", &format!("title = \"{long_title}\"")),
+            "item 2 ('ttt".to_owned(),
+        ),
+        (
+            "long TOML guidance",
+            "toml",
+            toml_item("guidance", &big_text),
+            format!(
+                "section 1 ('S'), item 2 ('B'): the guidance is {} bytes, more than {MAX_GUIDANCE_BYTES} (MAX_GUIDANCE_BYTES)",
+                MAX_GUIDANCE_BYTES + 1
+            ),
+        ),
+    ];
+    for (case, kind, text, want) in cases {
+        let err = Template::from_file_bytes(text.as_bytes(), &format!("case.{kind}"))
+            .expect_err(case)
+            .to_string();
+        assert!(err.contains(&want), "{case}: {err}");
+        assert!(
+            err.len() < 400,
+            "{case}: the message quotes only an excerpt: {err}"
+        );
+    }
+    let err = Template::from_file_bytes(
+        toml_item("guidance", "x")
+            .replace("title = \"B\"", &format!("title = \"{long_title}\""))
+            .as_bytes(),
+        "t.toml",
+    )
+    .expect_err("long title");
+    assert!(
+        err.to_string().contains(&format!(
+            "longer than {MAX_TITLE_CHARS} characters (MAX_TITLE_CHARS)"
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn issue_11_control_characters_are_replaced_in_every_imported_string() {
+    let md = "# Doc\u{1b}]0;pwned\u{7}\n## Sec\u{1b}[2J\n- [ ] Red \u{1b}[31mtitle\u{7}\tend\u{9b}\n\n  Guidance\twith tab\u{1b}[0m and \u{7f}del\n";
+    let t = from_markdown(md, "ctl.md").expect("parses");
+    let item = t.items().next().expect("one item").1;
+    assert_eq!(t.name, "Doc\u{fffd}]0;pwned\u{fffd}");
+    assert_eq!(t.sections[0].title, "Sec\u{fffd}[2J");
+    assert_eq!(
+        item.title, "Red \u{fffd}[31mtitle\u{fffd} end\u{fffd}",
+        "a tab in a title becomes a space"
+    );
+    assert_eq!(
+        item.guidance, "Guidance\twith tab\u{fffd}[0m and \u{fffd}del",
+        "tabs stay in guidance"
+    );
+
+    let toml = "id = \"x\"\nname = \"N\\u001b[31m\"\ndescription = \"line\\r\\nnext\\u0000\"\nsource = \"s\\u0007\"\n[[section]]\nid = \"s\"\ntitle = \"S\\tT\\nU\"\ndescription = \"d\\u009b\"\n[[section.item]]\nid = \"a\"\ntitle = \"A\\u001b\"\nguidance = \"g\\tok\\nnext\\r\\u0008\"\ncheck = { kind = \"command\", run = \"echo \\u001b\", expect_output = \"\\u0007\" }\n";
+    let t = Template::from_toml(toml, "ctl.toml").expect("parses");
+    let item = &t.sections[0].items[0];
+    assert_eq!(
+        [
+            t.name.as_str(),
+            t.description.as_str(),
+            t.source.as_str(),
+            t.sections[0].title.as_str(),
+            t.sections[0].description.as_str(),
+            item.title.as_str(),
+            item.guidance.as_str(),
+        ],
+        [
+            "N\u{fffd}[31m",
+            "line\nnext\u{fffd}",
+            "s\u{fffd}",
+            "S T U",
+            "d\u{fffd}",
+            "A\u{fffd}",
+            "g\tok\nnext\u{fffd}\u{fffd}",
+        ]
+    );
+    let Some(signoff_core::template::Check::Command {
+        run, expect_output, ..
+    }) = &item.check
+    else {
+        panic!("the check is kept");
+    };
+    assert_eq!(
+        (run.as_str(), expect_output.as_deref()),
+        ("echo \u{fffd}", Some("\u{fffd}"))
+    );
+
+    // An id with a control character is refused, and the message escapes it.
+    let err = Template::from_toml("id = \"x\\u001b[31m\"\nname = \"X\"\n[[section]]\nid = \"s\"\ntitle = \"S\"\n[[section.item]]\nid = \"a\"\ntitle = \"A\"\n", "id.toml")
+        .expect_err("bad id")
+        .to_string();
+    assert!(err.contains("template id 'x\u{fffd}[31m' must be"), "{err}");
+    assert!(!err.chars().any(char::is_control), "{err:?}");
+}
+
+#[test]
+fn issue_11_toml_errors_quote_no_more_than_an_excerpt() {
+    // A 4 MB line: the toml crate's message repeats it whole.
+    let text = format!("id = \"x\"\nname = \"{}\n", "A".repeat(4_000_000));
+    let err = Template::from_toml(&text, "long.toml")
+        .expect_err("unterminated")
+        .to_string();
+    assert!(
+        err.len() <= 300,
+        "{} bytes: {}",
+        err.len(),
+        err.get(..400).unwrap_or(&err)
+    );
+    assert!(
+        err.starts_with("template long.toml: line 2, column "),
+        "{err}"
+    );
+
+    // An unknown key of 1 MB, deep nesting, a value of the wrong type.
+    let cases = [
+        format!("{} = 1\n", "k".repeat(1_000_000)),
+        format!(
+            "id = \"x\"\nsurprise = {}1{}\n",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        ),
+        format!(
+            "id = \"x\"\nname = {{ a = \"{}\" }}\n",
+            "\u{1b}".repeat(10_000)
+        ),
+    ];
+    for text in cases {
+        let err = Template::from_toml(&text, "bad.toml")
+            .expect_err("refused")
+            .to_string();
+        assert!(
+            err.len() <= 300,
+            "{} bytes: {}",
+            err.len(),
+            err.get(..400).unwrap_or(&err)
+        );
+        assert!(!err.chars().any(char::is_control), "{err:?}");
+    }
+}
+
+#[test]
+fn issue_11_a_template_must_be_a_regular_file_read_with_a_cap() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let zero = dir.path().join("zero.md");
+    std::os::unix::fs::symlink("/dev/zero", &zero).expect("symlink");
+    let fifo = dir.path().join("fifo.md");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let socket = dir.path().join("socket.md");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).expect("socket");
+    let folder = dir.path().join("folder.md");
+    std::fs::create_dir(&folder).expect("mkdir");
+    let big = dir.path().join("big.md");
+    let cap = signoff_core::template::MAX_FILE_BYTES;
+    std::fs::write(&big, format!("## S\n- [ ] x\n{}", " ".repeat(cap as usize))).expect("write");
+    let cases = [
+        (&zero, "is not a regular file (a device, socket or pipe)"),
+        (&fifo, "is not a regular file (a device, socket or pipe)"),
+        (&socket, "is not a regular file (a device, socket or pipe)"),
+        (&folder, "is a directory, not a file"),
+        (
+            &big,
+            "a checklist file may be at most 4194304 bytes (MAX_FILE_BYTES)",
+        ),
+    ];
+    for (path, want) in cases {
+        let err = signoff_core::templates::read_template(path)
+            .expect_err("refused")
+            .to_string();
+        assert!(err.contains(want), "{}: {err}", path.display());
+    }
+}
+
 #[test]
 fn imports_are_versioned_by_content() {
     let dir = tempfile::tempdir().expect("tempdir");
