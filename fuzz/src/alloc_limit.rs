@@ -36,7 +36,8 @@ fn over_limit(size: usize) -> ! {
     let mut err = std::io::stderr().lock();
     let _ = err.write_all(b"\n==signoff-fuzz== allocation of ");
     let _ = err.write_all(&digits[at..]);
-    let _ = err.write_all(b" bytes exceeds the fuzz limit of 268435456 bytes (256 MiB); aborting\n");
+    let _ =
+        err.write_all(b" bytes exceeds the fuzz limit of 268435456 bytes (256 MiB); aborting\n");
     let _ = err.flush();
     std::process::abort()
 }

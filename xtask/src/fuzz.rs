@@ -120,7 +120,11 @@ pub fn task(args: &[String]) -> Result<()> {
         Some(name) => vec![TARGETS.iter().find(|t| t.name == name).with_context(|| {
             format!(
                 "no fuzz target '{name}' (targets: {})",
-                TARGETS.iter().map(|t| t.name).collect::<Vec<_>>().join(", ")
+                TARGETS
+                    .iter()
+                    .map(|t| t.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         })?],
     };
@@ -252,7 +256,8 @@ fn run(target: &Target, budget: Budget, dir: &Path) -> Result<String> {
         log.display()
     ));
     eprintln!("    {}", shown(&cmd));
-    let file = std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
+    let file =
+        std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
     let status = cmd
         .stdout(file.try_clone()?)
         .stderr(file)
@@ -368,15 +373,33 @@ fn report_seeds() -> Result<PathBuf> {
     }
     let run = signoff(
         &author,
-        &["run", "new", "--template", "fuzz-seed", "--target", "v1", "--env", "prod"],
+        &[
+            "run",
+            "new",
+            "--template",
+            "fuzz-seed",
+            "--target",
+            "v1",
+            "--env",
+            "prod",
+        ],
     )?;
     for item in ["first-check", "second-check"] {
-        signoff(&author, &["run", "set", &run, item, "--status", "pass", "--note", "ok"])?;
+        signoff(
+            &author,
+            &["run", "set", &run, item, "--status", "pass", "--note", "ok"],
+        )?;
     }
-    signoff(&author, &["evidence", "add", &run, "first-check", &p(&evidence)])?;
+    signoff(
+        &author,
+        &["evidence", "add", &run, "first-check", &p(&evidence)],
+    )?;
     signoff(&author, &["export", &run, "-o", &p(&out.join("draft.pdf"))])?;
     let signed = out.join("signed.pdf");
-    signoff(&author, &["sign", &run, "-o", &p(&signed), "--statement", "Seed"])?;
+    signoff(
+        &author,
+        &["sign", &run, "-o", &p(&signed), "--statement", "Seed"],
+    )?;
     let countersigned = out.join("countersigned.pdf");
     signoff(
         &approver,
