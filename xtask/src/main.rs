@@ -1,4 +1,4 @@
-//! Project tasks, one entry point: `cargo xtask run | test | bench | measure | codegen`.
+//! Project tasks, one entry point: `cargo xtask run | test | bench | measure | fuzz | codegen`.
 //!
 //! Each task first makes sure what it needs is installed (Debian packages,
 //! npm packages, tauri-driver) and says what it does, so the two README
@@ -11,6 +11,7 @@ use anyhow::{Context, Result, bail};
 
 mod bench;
 mod bench_report;
+mod fuzz;
 mod measure;
 mod system;
 
@@ -33,11 +34,12 @@ fn task() -> Result<()> {
         "test" => test(),
         "bench" => bench::all(rest.first().map(String::as_str)),
         "measure" => measure::all(),
+        "fuzz" => fuzz::task(rest),
         "codegen" => codegen(),
         "deps" => system::ensure(system::TEST),
         _ => {
             eprintln!(
-                "usage: cargo xtask <task>\n\n  run      build and launch the Signoff desktop app (installs what it needs)\n  test     every check: fmt, clippy, type check, unit, integration, crash and end-to-end tests\n  bench    evidence import, result persistence and signed export benchmarks (release build; `bench report` for the last alone)\n  measure  app launch time, opening a 2,000-item run, idle memory, binary size\n  codegen  regenerate the UI's TypeScript bindings from the Rust types\n  deps     install the system packages only"
+                "usage: cargo xtask <task>\n\n  run      build and launch the Signoff desktop app (installs what it needs)\n  test     every check: fmt, clippy, type check, unit, integration, crash and end-to-end tests\n  bench    evidence import, result persistence and signed export benchmarks (release build; `bench report` for the last alone)\n  measure  app launch time, opening a 2,000-item run, idle memory, binary size\n  fuzz     coverage-guided fuzzing: `fuzz [TARGET] [--time SECONDS | --runs N] [--dir DIR]` (10 million executions per target by default)\n  codegen  regenerate the UI's TypeScript bindings from the Rust types\n  deps     install the system packages only"
             );
             if task == "help" {
                 Ok(())
@@ -111,6 +113,8 @@ fn test() -> Result<()> {
     if !status.success() {
         bail!("cargo nextest run failed ({status})");
     }
+    step("fuzzing: a short run of every target (SIGNOFF_FUZZ_SECONDS each, 60 by default)");
+    fuzz::short()?;
     end_to_end()?;
     step("all checks passed");
     Ok(())

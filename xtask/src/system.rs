@@ -41,6 +41,11 @@ pub const TEST: &[&str] = &[
     "faketime",
 ];
 
+/// Fuzzing (`cargo xtask fuzz`): a C++ compiler for libFuzzer's runtime
+/// (and C for the bundled SQLite); for the verifier's seeds, the OpenSSL
+/// CLI (the forger's key) and python3-venv (pyHanko crafts the forgeries).
+pub const FUZZ: &[&str] = &["build-essential", "openssl", "python3-venv"];
+
 const TAURI_DRIVER_VERSION: &str = "2.1.0";
 
 /// Installs whichever of `packages` are missing, saying so.
