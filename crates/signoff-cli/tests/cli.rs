@@ -365,8 +365,12 @@ fn a_corrupt_database_is_refused_and_never_overwritten() {
     let out = sb.run(&["run", "list"]);
     let stderr = expect_failure(out, "damaged db");
     assert!(
-        stderr.contains("damaged") || stderr.contains("malformed"),
+        stderr.contains("damaged") && stderr.contains("malformed"),
         "{stderr}"
+    );
+    assert!(
+        !stderr.contains("database error:"),
+        "a damaged database is named as such, not as a generic error: {stderr}"
     );
     assert_eq!(
         std::fs::read(sb.db()).expect("read"),

@@ -65,7 +65,12 @@ fn unshare_prefix() -> Vec<&'static str> {
 }
 
 /// One step of the workflow, run through `wrap`; fails naming the step.
-fn step(sb: &Sandbox, wrap: &dyn Fn(&Command, &str) -> Command, name: &str, args: &[&str]) -> Output {
+fn step(
+    sb: &Sandbox,
+    wrap: &dyn Fn(&Command, &str) -> Command,
+    name: &str,
+    args: &[&str],
+) -> Output {
     let mut cmd = sb.cmd(args);
     cmd.env_remove("SIGNOFF_PASSPHRASE_FILE")
         .env("SIGNOFF_PASSPHRASE", PASS);
@@ -94,41 +99,81 @@ fn workflow(sb: &Sandbox, wrap: &dyn Fn(&Command, &str) -> Command) -> usize {
         n += 1;
         step(sb, wrap, name, args)
     };
-    let template = stdout(&run("template-import", &["template", "import", &p("tiny.md")]));
+    let template = stdout(&run(
+        "template-import",
+        &["template", "import", &p("tiny.md")],
+    ));
     let id = stdout(&run(
         "run-new",
         &["run", "new", "--template", &template, "--target", "v1.4.0"],
     ));
-    run("evidence-add", &["evidence", "add", &id, "one", &p("scan.txt")]);
-    run("evidence-note", &["evidence", "note", &id, "two", "seen on the console"]);
-    run("result-one", &["run", "set", &id, "one", "--status", "pass"]);
-    run("result-two", &["run", "set", &id, "two", "--status", "pass"]);
+    run(
+        "evidence-add",
+        &["evidence", "add", &id, "one", &p("scan.txt")],
+    );
+    run(
+        "evidence-note",
+        &["evidence", "note", &id, "two", "seen on the console"],
+    );
+    run(
+        "result-one",
+        &["run", "set", &id, "one", "--status", "pass"],
+    );
+    run(
+        "result-two",
+        &["run", "set", &id, "two", "--status", "pass"],
+    );
     let shown: serde_json::Value =
         serde_json::from_str(&stdout(&run("run-show", &["--json", "run", "show", &id])))
             .expect("run show --json");
     assert_eq!(shown["counts"]["pass"], 2, "both results were recorded");
     run(
         "identity-create",
-        &["identity", "create", "--name", "Ana Approver", "--email", "ana@example.org"],
+        &[
+            "identity",
+            "create",
+            "--name",
+            "Ana Approver",
+            "--email",
+            "ana@example.org",
+        ],
     );
     run("sign", &["sign", &id, "-o", &p("report.pdf")]);
     let cert = sb.data.join("identity/cert.pem");
     let verified = stdout(&run(
         "verify",
-        &["verify", &p("report.pdf"), "--trust", cert.to_str().expect("p")],
+        &[
+            "verify",
+            &p("report.pdf"),
+            "--trust",
+            cert.to_str().expect("p"),
+        ],
     ));
     assert!(verified.contains("VERDICT: VALID"), "{verified}");
     run(
         "schedule-add",
         &[
-            "schedule", "add", "--id", "rotate-keys", "--title", "Rotate keys", "--every",
-            "monthly", "--start", "2026-11-20",
+            "schedule",
+            "add",
+            "--id",
+            "rotate-keys",
+            "--title",
+            "Rotate keys",
+            "--every",
+            "monthly",
+            "--start",
+            "2026-11-20",
         ],
     );
     run(
         "schedule-done",
         &[
-            "schedule", "done", "rotate-keys", "--note", "rotated", "--evidence",
+            "schedule",
+            "done",
+            "rotate-keys",
+            "--note",
+            "rotated",
+            "--evidence",
             &p("scan.txt"),
         ],
     );
@@ -160,7 +205,11 @@ fn the_whole_workflow_runs_in_a_network_namespace_with_no_interfaces() {
         .filter_map(|l| l.split(':').next())
         .map(|s| s.trim().to_owned())
         .collect();
-    assert_eq!(ifaces, ["lo"], "a new network namespace has only a loopback");
+    assert_eq!(
+        ifaces,
+        ["lo"],
+        "a new network namespace has only a loopback"
+    );
     let mut connect = Command::new("bash");
     connect.args(["-c", "exec 3<>/dev/tcp/192.0.2.1/443"]);
     let out = output_within(wrapped(&prefix, &connect), COMMAND_TIMEOUT, "connect probe");
@@ -241,7 +290,10 @@ fn the_whole_workflow_opens_no_socket_but_unix_ones() {
     output_within(wrapped(&prefix, &tcp), COMMAND_TIMEOUT, "strace control");
     let caught = non_unix_network(&std::fs::read_to_string(&control).expect("control trace"));
     assert!(
-        caught.iter().any(|l| l.contains("AF_INET")) && caught.iter().any(|l| l.contains("inet_addr(\"127.0.0.1\")")),
+        caught.iter().any(|l| l.contains("AF_INET"))
+            && caught
+                .iter()
+                .any(|l| l.contains("inet_addr(\"127.0.0.1\")")),
         "the check catches bash opening a TCP socket to 127.0.0.1: {caught:?}"
     );
 

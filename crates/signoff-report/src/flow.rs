@@ -261,7 +261,9 @@ pub fn read_pdf(path: &Path) -> Result<Vec<u8>> {
     let bad = |reason: String| ReportError::Invalid(format!("{}: {reason}", path.display()));
     let unreadable = |e: std::io::Error| match e.kind() {
         ErrorKind::NotFound => bad("no such file".into()),
-        ErrorKind::PermissionDenied => bad("permission denied: Signoff cannot read this file".into()),
+        ErrorKind::PermissionDenied => {
+            bad("permission denied: Signoff cannot read this file".into())
+        }
         _ => ReportError::Io {
             context: format!("{}: cannot read it", path.display()),
             source: e,
@@ -314,6 +316,15 @@ pub fn countersign(
     let bytes = read_pdf(input)?;
     let check = signoff_signature::verify::verify_pdf(&bytes, &trust.trusted)
         .map_err(|e| ReportError::Invalid(format!("{}: {e}", input.display())))?;
+    if check.signatures.is_empty() && !check.problems.is_empty() {
+        // A truncated or damaged file shows no signature either; say what
+        // is wrong with it rather than "not signed".
+        return Err(ReportError::Invalid(format!(
+            "{}: {}; it was not countersigned",
+            input.display(),
+            check.problems.join("; ")
+        )));
+    }
     if check.signatures.is_empty() {
         return Err(ReportError::Invalid(format!(
             "{} is not signed; countersigning adds a signature to a signed report (use `signoff sign` first)",
