@@ -211,6 +211,31 @@ fn na_without_a_reason_is_refused() {
 }
 
 #[test]
+fn a_reason_with_a_status_other_than_na_is_refused() {
+    let sb = with_run();
+    // It used to be accepted and the reason silently dropped.
+    refused_and_nothing_recorded(
+        &sb,
+        &[
+            "run",
+            "set",
+            "1",
+            "firewall",
+            "--status",
+            "pass",
+            "--reason",
+            "does not apply",
+        ],
+        "item 'firewall': a reason is only for N/A, and the status would be pass",
+    );
+    assert_eq!(
+        sb.json(&["run", "show", "1"])["counts"]["pending"],
+        15,
+        "the result is unchanged"
+    );
+}
+
+#[test]
 fn a_gate_state_that_is_not_on_or_off_is_refused() {
     let sb = with_run();
     refused_and_nothing_recorded(
