@@ -678,7 +678,7 @@ fn countersign_refuses_a_truncated_report_and_writes_nothing() {
     let out = sb.path("countersigned.pdf");
     let err = countersign(&sb, &cut, &out, &cert);
     assert!(
-        err.contains("cut.pdf: the PDF's structure cannot be read")
+        err.contains("cut.pdf: the PDF is damaged or truncated")
             && err.contains("it was not countersigned"),
         "the error names the file and what is wrong with it (not \"not signed\"): {err}"
     );

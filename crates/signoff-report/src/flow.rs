@@ -316,16 +316,15 @@ pub fn countersign(
     let bytes = read_pdf(input)?;
     let check = signoff_signature::verify::verify_pdf(&bytes, &trust.trusted)
         .map_err(|e| ReportError::Invalid(format!("{}: {e}", input.display())))?;
-    if check.signatures.is_empty() && !check.problems.is_empty() {
+    if check.signatures.is_empty() {
         // A truncated or damaged file shows no signature either; say what
         // is wrong with it rather than "not signed".
-        return Err(ReportError::Invalid(format!(
-            "{}: {}; it was not countersigned",
-            input.display(),
-            check.problems.join("; ")
-        )));
-    }
-    if check.signatures.is_empty() {
+        if let Err(e) = signoff_signature::verify::strict_document(&bytes) {
+            return Err(ReportError::Invalid(format!(
+                "{}: {e}; it was not countersigned",
+                input.display()
+            )));
+        }
         return Err(ReportError::Invalid(format!(
             "{} is not signed; countersigning adds a signature to a signed report (use `signoff sign` first)",
             input.display()
