@@ -354,8 +354,8 @@ fn verify_path(state: &AppState, path: PathBuf) -> Res<ReportVerification> {
 }
 
 fn check_path(state: &AppState, path: &Path) -> Res<(signoff_report::ReportCheck, String)> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| IpcError::new("bad_file", format!("{}: {e}", path.display())))?;
+    let bytes =
+        signoff_report::read_pdf(path).map_err(|e| IpcError::new("bad_file", e.to_string()))?;
     let trusted = trust_store(state).certificates().map_err(trust_error)?;
     let file_name = path
         .file_name()

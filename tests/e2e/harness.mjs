@@ -53,8 +53,19 @@ async function waitForPort(port, ms = 15000) {
   throw new Error(`tauri-driver did not listen on ${port}`);
 }
 
-/** Starts tauri-driver + the app; returns { browser, stop }. */
-export async function launch(box, { theme = 'light' } = {}) {
+/** A script that runs the app under `strace -f -e trace=network`, writing
+ * the trace (the app and every process it starts: WebKit's web and
+ * network processes) to `trace`. Given to tauri-driver as the application. */
+function tracedApp(box, trace) {
+  const wrapper = join(box.dir, 'signoff-app-traced.sh');
+  const quote = (s) => `'${s.replaceAll("'", `'\\''`)}'`;
+  writeFileSync(wrapper, `#!/bin/sh\nexec strace -f -qq -e trace=network -o ${quote(trace)} ${quote(APP)} "$@"\n`, { mode: 0o755 });
+  return wrapper;
+}
+
+/** Starts tauri-driver + the app; returns { browser, stop }. With `trace`
+ * (a file), the app runs under strace, which writes its network calls there. */
+export async function launch(box, { theme = 'light', trace } = {}) {
   const env = {
     ...process.env,
     SIGNOFF_DATA_DIR: box.data,
@@ -71,7 +82,7 @@ export async function launch(box, { theme = 'light' } = {}) {
     hostname: '127.0.0.1',
     port: 4444,
     logLevel: 'error',
-    capabilities: { 'tauri:options': { application: APP }, 'wdio:enforceWebDriverClassic': true },
+    capabilities: { 'tauri:options': { application: trace ? tracedApp(box, trace) : APP }, 'wdio:enforceWebDriverClassic': true },
   });
   await browser.setWindowSize(1280, 800).catch(() => undefined);
   const stop = async () => {

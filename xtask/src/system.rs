@@ -20,7 +20,9 @@ pub const BUILD: &[&str] = &["build-essential", "pkg-config", "libwebkit2gtk-4.1
 /// manager); for signed PDFs: poppler-utils (pdfsig), qpdf, the OpenSSL CLI
 /// (an independent reader of keys and PKCS#12 files) and python3-venv (for
 /// pyHanko, installed from PyPI into target/tools); libfaketime (the CLI's
-/// schedule is run on hundreds of dates).
+/// schedule is run on hundreds of dates); strace (the CLI and the app are
+/// traced to prove they open no network socket; `unshare`, for the network
+/// namespace, comes with util-linux).
 pub const TEST: &[&str] = &[
     "build-essential",
     "pkg-config",
@@ -39,6 +41,7 @@ pub const TEST: &[&str] = &[
     "openssl",
     "python3-venv",
     "faketime",
+    "strace",
 ];
 
 /// Fuzzing (`cargo xtask fuzz`): a C++ compiler for libFuzzer's runtime

@@ -594,8 +594,7 @@ fn execute(cli: &Cli, out: &Out) -> Result<ExitCode> {
     };
     // Verifying needs no workspace: an auditor runs it on a PDF alone.
     if let Command::Verify { file, trust } = &cli.command {
-        let bytes =
-            std::fs::read(file).with_context(|| format!("{}: cannot read it", file.display()))?;
+        let bytes = signoff_report::read_pdf(file)?;
         let report = signoff_report::check_report(&bytes, &trusted(trust)?)
             .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
         out.verification(&report)?;

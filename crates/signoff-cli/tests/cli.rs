@@ -501,8 +501,12 @@ fn a_corrupt_database_is_refused_and_never_overwritten() {
     let out = sb.run(&["run", "list"]);
     let stderr = expect_failure(out, "damaged db");
     assert!(
-        stderr.contains("damaged") || stderr.contains("malformed"),
+        stderr.contains("damaged") && stderr.contains("malformed"),
         "{stderr}"
+    );
+    assert!(
+        !stderr.contains("database error:"),
+        "a damaged database is named as such, not as a generic error: {stderr}"
     );
     assert_eq!(
         std::fs::read(sb.db()).expect("read"),
@@ -743,41 +747,10 @@ fn identity_create_show_and_import_from_the_command_line() {
 }
 
 /// A data directory on a 4 MiB tmpfs, unmounted on drop (needs root).
-struct SmallDisk {
-    dir: tempfile::TempDir,
-}
-
-impl SmallDisk {
-    fn mount() -> Option<SmallDisk> {
-        if !common::is_root() {
-            eprintln!("skipped: mounting a small tmpfs needs root");
-            return None;
-        }
-        let dir = tempfile::tempdir().expect("tempdir");
-        let ok = std::process::Command::new("mount")
-            .args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"])
-            .arg(dir.path())
-            .status()
-            .expect("mount");
-        assert!(ok.success(), "mount a 4 MiB tmpfs");
-        Some(SmallDisk { dir })
-    }
-}
-
-impl Drop for SmallDisk {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("umount")
-            .arg(self.dir.path())
-            .status();
-    }
-}
-
 #[test]
 fn a_full_disk_is_reported_and_loses_nothing() {
-    let Some(disk) = SmallDisk::mount() else {
-        return;
-    };
-    let data = disk.dir.path().join("data");
+    let disk = common::SmallDisk::mount();
+    let data = disk.path().join("data");
     let run = |args: &[&str]| {
         std::process::Command::new(common::BIN)
             .arg("--data-dir")
@@ -830,7 +803,7 @@ fn a_full_disk_is_reported_and_loses_nothing() {
     assert_eq!(tmp, 0, "the partial copy was removed");
 
     // Fill what is left, then change a result: refused clearly.
-    let filler = disk.dir.path().join("filler");
+    let filler = disk.path().join("filler");
     let _ = std::fs::write(&filler, vec![0u8; 4 << 20]);
     let out = run(&[
         "run",

@@ -77,6 +77,13 @@ pub enum Error {
     )]
     Storage(String),
 
+    /// SQLite found the file damaged after opening it (a page in the
+    /// middle overwritten, say): the header sniffed at open was fine.
+    #[error(
+        "the database is damaged ({0}); nothing was recorded. Move signoff.db aside and restore it from a backup, or point --data-dir elsewhere"
+    )]
+    Damaged(String),
+
     #[error("database error: {0}")]
     Database(String),
 }
@@ -92,7 +99,7 @@ impl Error {
             Error::Frozen { .. } => "run_frozen",
             Error::Blocked { .. } => "blocked",
             Error::History { .. } => "history_damaged",
-            Error::NotADatabase { .. } => "database_corrupt",
+            Error::NotADatabase { .. } | Error::Damaged(_) => "database_corrupt",
             Error::NewerSchema { .. } => "database_too_new",
             Error::Locked { .. } => "database_locked",
             Error::DataDir { .. } => "data_dir",
@@ -132,6 +139,9 @@ impl From<rusqlite::Error> for Error {
             Some(ErrorCode::DiskFull) => Error::DiskFull {
                 context: "writing the database".into(),
             },
+            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
+                Error::Damaged(e.to_string())
+            }
             Some(ErrorCode::SystemIoFailure | ErrorCode::CannotOpen) => {
                 Error::Storage(e.to_string())
             }

@@ -165,6 +165,13 @@ impl Workspace {
             .transpose()?;
         let current = self.require_item(run, item)?;
         let status = change.status.unwrap_or(current.status);
+        // A reason only says why an item does not apply: given with any
+        // other status it would be dropped without a word.
+        if status != Status::Na && reason.as_deref().is_some_and(|r| !r.trim().is_empty()) {
+            return Err(Error::Invalid(format!(
+                "item '{item}': a reason is only for N/A, and the status would be {status}; give the reason with --status na, or leave it out. Nothing was changed"
+            )));
+        }
         let note = note.unwrap_or(current.note.clone());
         let reason = match status {
             Status::Na => reason.unwrap_or(current.reason.clone()),

@@ -111,3 +111,64 @@ fn released_migrations_are_unchanged() {
         );
     }
 }
+
+/// The catalogue of bad input (`docs/bad-input.md`) cannot rot: every row
+/// has its six columns and names a test that exists (`path::fn_name` for a
+/// Rust test, `path::it name` for an e2e test), there are at least 40 rows
+/// with distinct numbers, and every test in `tests/bad_input.rs` (the file
+/// written for the catalogue) has its row.
+#[test]
+fn the_bad_input_catalogue_names_tests_that_exist() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let doc = std::fs::read_to_string(root.join("docs/bad-input.md")).expect("docs/bad-input.md");
+    assert!(
+        doc.contains("## Templates, pictures, tokens, passphrases"),
+        "the section for template, picture, token and passphrase rows is kept"
+    );
+    let mut numbers = std::collections::BTreeSet::new();
+    let mut named = Vec::new();
+    for line in doc.lines() {
+        let Some(cells) = line
+            .strip_prefix('|')
+            .and_then(|l| l.strip_suffix('|'))
+            .map(|l| l.split(" | ").map(str::trim).collect::<Vec<_>>())
+        else {
+            continue;
+        };
+        let Ok(n) = cells[0].parse::<u32>() else {
+            continue;
+        };
+        assert_eq!(cells.len(), 6, "row {n} has six columns: {line}");
+        assert!(numbers.insert(n), "row number {n} is used twice");
+        for (i, c) in cells.iter().enumerate() {
+            assert!(!c.is_empty(), "row {n}: column {} is empty", i + 1);
+        }
+        let test = cells[5].trim_matches('`');
+        let (file, name) = test
+            .split_once("::")
+            .unwrap_or_else(|| panic!("row {n}: the test is `path::name`, got {test}"));
+        let text = std::fs::read_to_string(root.join(file))
+            .unwrap_or_else(|_| panic!("row {n}: {file} does not exist"));
+        let found = if file.ends_with(".mjs") {
+            text.contains(&format!("it('{name}'"))
+        } else {
+            text.contains(&format!("fn {name}("))
+        };
+        assert!(found, "row {n}: no test {name} in {file}");
+        named.push(test.to_owned());
+    }
+    assert!(
+        numbers.len() >= 40,
+        "the catalogue has at least 40 rows ({})",
+        numbers.len()
+    );
+    let file = "crates/signoff-cli/tests/bad_input.rs";
+    let text = std::fs::read_to_string(root.join(file)).expect("bad_input.rs");
+    for chunk in text.split("#[test]\nfn ").skip(1) {
+        let name = chunk.split('(').next().unwrap_or_default();
+        assert!(
+            named.contains(&format!("{file}::{name}")),
+            "{name} in {file} has no row in docs/bad-input.md"
+        );
+    }
+}

@@ -246,6 +246,61 @@ pub struct Countersigning {
     pub accept_untrusted: bool,
 }
 
+/// The largest PDF [`read_pdf`] reads. The verifier holds a report whole
+/// in memory; the largest report measured (the 1 GiB benchmark) is well
+/// under this.
+pub const MAX_PDF_BYTES: u64 = 4 << 30;
+
+/// Reads a PDF someone hands us to verify or countersign. It must be a
+/// regular file (a directory is named as one; `/dev/zero` would be read
+/// until memory ran out and a FIFO would wait for ever), not empty, and at
+/// most [`MAX_PDF_BYTES`] (read with that bound, in case it grows
+/// meanwhile). Every error names the file.
+pub fn read_pdf(path: &Path) -> Result<Vec<u8>> {
+    use std::io::{ErrorKind, Read};
+    let bad = |reason: String| ReportError::Invalid(format!("{}: {reason}", path.display()));
+    let unreadable = |e: std::io::Error| match e.kind() {
+        ErrorKind::NotFound => bad("no such file".into()),
+        ErrorKind::PermissionDenied => {
+            bad("permission denied: Signoff cannot read this file".into())
+        }
+        _ => ReportError::Io {
+            context: format!("{}: cannot read it", path.display()),
+            source: e,
+        },
+    };
+    let meta = fs::metadata(path).map_err(unreadable)?;
+    if meta.is_dir() {
+        return Err(bad("is a directory, not a PDF file".into()));
+    }
+    if !meta.is_file() {
+        return Err(bad(
+            "is not a regular file (a device, socket or pipe); give the PDF file itself".into(),
+        ));
+    }
+    if meta.len() == 0 {
+        return Err(bad("is empty (0 bytes), not a PDF".into()));
+    }
+    if meta.len() > MAX_PDF_BYTES {
+        return Err(bad(format!(
+            "is {} bytes; Signoff reads PDFs of at most {MAX_PDF_BYTES} bytes (4 GiB)",
+            meta.len()
+        )));
+    }
+    let mut bytes = Vec::new();
+    File::open(path)
+        .map_err(unreadable)?
+        .take(MAX_PDF_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_PDF_BYTES {
+        return Err(bad(format!(
+            "grew past {MAX_PDF_BYTES} bytes while it was read"
+        )));
+    }
+    Ok(bytes)
+}
+
 /// Adds a signature to an already signed report (as an incremental update,
 /// so the earlier signatures stay valid). Needs only the PDF. A report that
 /// is not intact is refused; one whose signers are not trusted is refused
@@ -258,13 +313,18 @@ pub fn countersign(
     time: DateTime<Utc>,
     dest: &Path,
 ) -> Result<usize> {
-    let bytes = fs::read(input).map_err(|source| ReportError::Io {
-        context: format!("reading {}", input.display()),
-        source,
-    })?;
+    let bytes = read_pdf(input)?;
     let check = signoff_signature::verify::verify_pdf(&bytes, &trust.trusted)
         .map_err(|e| ReportError::Invalid(format!("{}: {e}", input.display())))?;
     if check.signatures.is_empty() {
+        // A truncated or damaged file shows no signature either; say what
+        // is wrong with it rather than "not signed".
+        if let Err(e) = signoff_signature::verify::strict_document(&bytes) {
+            return Err(ReportError::Invalid(format!(
+                "{}: {e}; it was not countersigned",
+                input.display()
+            )));
+        }
         return Err(ReportError::Invalid(format!(
             "{} is not signed; countersigning adds a signature to a signed report (use `signoff sign` first)",
             input.display()

@@ -36,7 +36,8 @@ use signoff_signature::Signer;
 pub use assemble::AssembleError;
 pub use check::{Check, ReportCheck, check_report};
 pub use flow::{
-    Countersigning, ReportError, SignAs, countersign, export_draft, sign_maintenance_log, sign_run,
+    Countersigning, MAX_PDF_BYTES, ReportError, SignAs, countersign, export_draft, read_pdf,
+    sign_maintenance_log, sign_run,
 };
 pub use layout::Paper;
 

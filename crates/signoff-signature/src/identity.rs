@@ -62,6 +62,17 @@ pub enum IdentityError {
     },
     #[error("creating the certificate failed: {0}")]
     Certificate(String),
+    /// The key file can be read by other users: they could copy it and try
+    /// passphrases offline. Refused until it is private again, as OpenSSH
+    /// does with its keys.
+    #[error(
+        "the key file {path} can be read by other users (mode {mode:04o}): anyone who copied it can try passphrases offline. Make it private with `chmod 600 {path}`; nothing was signed"
+    )]
+    KeyExposed { path: PathBuf, mode: u32 },
+    #[error(
+        "the key file {0} is missing, though the identity's details are there; restore the identity folder from a backup, or move it aside and create a new identity"
+    )]
+    KeyMissing(PathBuf),
 }
 
 impl IdentityError {
@@ -78,6 +89,8 @@ impl IdentityError {
             IdentityError::BadP12 { .. } => "bad_p12",
             IdentityError::Io { .. } => "io",
             IdentityError::Certificate(_) => "certificate",
+            IdentityError::KeyExposed { .. } => "key_exposed",
+            IdentityError::KeyMissing(_) => "key_missing",
         }
     }
 }
@@ -305,6 +318,19 @@ impl IdentityStore {
     pub fn unlock(&self, passphrase: &Passphrase) -> Result<Signer> {
         let info = self.show()?.ok_or(IdentityError::Missing)?;
         let path = self.dir.join(KEY_FILE);
+        let meta = match fs::metadata(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(IdentityError::KeyMissing(path));
+            }
+            other => other.map_err(io(format!("reading {}", path.display())))?,
+        };
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = meta.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                return Err(IdentityError::KeyExposed { path, mode });
+            }
+        }
         let pem = fs::read_to_string(&path).map_err(io(format!("reading {}", path.display())))?;
         let corrupt = |detail: String| IdentityError::CorruptKey {
             path: path.clone(),

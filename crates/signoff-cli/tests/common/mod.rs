@@ -314,3 +314,42 @@ pub fn sqlite3(db: &Path, sql: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A 4 MiB tmpfs, unmounted when dropped: a disk that really fills up.
+/// The kernel answers a write that does not fit with ENOSPC, exactly as
+/// on a full disk (RLIMIT_FSIZE would be no stand-in: it raises SIGXFSZ
+/// and EFBIG, which a full disk never does). Mounting needs root, as the
+/// tests run here and in CI; without it the test fails saying so.
+pub struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    pub fn mount() -> SmallDisk {
+        assert!(
+            is_root(),
+            "mounting a small tmpfs to fill a disk needs root (the tests run as root here and in CI)"
+        );
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .expect("mount");
+        assert!(ok.success(), "mount a 4 MiB tmpfs");
+        // World-accessible like a sandbox, for unprivileged runs.
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777))
+            .expect("chmod");
+        SmallDisk { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.dir.path()).status();
+    }
+}

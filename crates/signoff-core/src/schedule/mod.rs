@@ -700,12 +700,8 @@ impl Workspace {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<CalendarEntry>> {
+        check_period("the calendar", from, to)?;
         self.ensure_builtin_schedule(actor)?;
-        if to < from || (to - from).num_days() > 3 * 366 {
-            return Err(Error::Invalid(
-                "the calendar covers at most three years, from before to".into(),
-            ));
-        }
         let today = self.today();
         let mut out = Vec::new();
         for task in self.store.tasks()? {
@@ -842,6 +838,23 @@ impl MaintenanceLog {
     }
 }
 
+/// A period asked for (calendar, maintenance log) must run forwards and
+/// cover at most three years; checked before anything is written, and the
+/// error names both dates.
+fn check_period(what: &str, from: NaiveDate, to: NaiveDate) -> Result<()> {
+    if to < from {
+        return Err(Error::Invalid(format!(
+            "{what} from {from} to {to} ends before it starts; give the earlier date first"
+        )));
+    }
+    if (to - from).num_days() > 3 * 366 {
+        return Err(Error::Invalid(format!(
+            "{what} from {from} to {to} covers more than three years; ask for at most three"
+        )));
+    }
+    Ok(())
+}
+
 impl Workspace {
     /// The maintenance log of `from..=to` (at most three years).
     pub fn maintenance_log(
@@ -850,12 +863,8 @@ impl Workspace {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<MaintenanceLog> {
+        check_period("the maintenance log", from, to)?;
         self.ensure_builtin_schedule(actor)?;
-        if to < from || (to - from).num_days() > 3 * 366 {
-            return Err(Error::Invalid(format!(
-                "the period {from}..{to} must run forwards and cover at most three years"
-            )));
-        }
         let today = self.today();
         let mut tasks = Vec::new();
         for task in self.store.tasks()? {
