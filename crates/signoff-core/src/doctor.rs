@@ -105,7 +105,7 @@ impl Workspace {
         let temps = self.vault.stale_temps().len();
         if temps > 0 {
             notes.push(format!(
-                "{temps} temporary file(s) from an interrupted import; the next import removes them"
+                "{temps} temporary file(s) from an interrupted import; the next start removes them"
             ));
         }
 

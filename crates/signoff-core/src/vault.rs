@@ -40,7 +40,9 @@ pub struct StoredBlob {
 }
 
 impl Vault {
-    /// Opens the vault under `root`, creating its folders.
+    /// Opens the vault under `root`, creating its folders, and removes the
+    /// temporary files of imports whose writer is gone (killed mid-import):
+    /// every start cleans up after a crash.
     pub fn open(root: &Path) -> Result<Vault> {
         for dir in [root.join("sha256"), root.join("tmp")] {
             fs::create_dir_all(&dir).map_err(|e| Error::DataDir {
@@ -48,9 +50,11 @@ impl Vault {
                 reason: e.to_string(),
             })?;
         }
-        Ok(Vault {
+        let vault = Vault {
             root: root.to_owned(),
-        })
+        };
+        vault.clean_stale_temps();
+        Ok(vault)
     }
 
     /// Where the blob with this hash lives.

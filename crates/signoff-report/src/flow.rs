@@ -165,8 +165,25 @@ pub fn sign_run(
         log_head_seq: Some(manifest.activity.head_seq),
         log_head_hash: Some(manifest.activity.head_hash.clone()),
     };
-    ws.record_signoff(actor, run, &manifest, &record)?;
-    pending.commit()?;
+    // The report takes its name inside the sign-off's transaction: a crash
+    // never leaves a signed run without its report.
+    let published = std::cell::Cell::new(false);
+    ws.record_signoff_then(actor, run, &manifest, &record, || {
+        pending.publish().map_err(|source| CoreError::Io {
+            context: format!("writing {}", dest.display()),
+            source,
+        })?;
+        published.set(true);
+        Ok(())
+    })
+    .inspect_err(|_| {
+        if published.get() {
+            // Renamed, then the commit failed: the report must not stand
+            // for a sign-off that was not recorded.
+            let _ = fs::remove_file(dest);
+        }
+    })?;
+    pending.committed();
     Ok(written)
 }
 
@@ -312,7 +329,7 @@ pub fn countersign(
 /// file beside it, fsync, rename): for exports such as the iCalendar file.
 pub fn save_file(dest: &Path, bytes: &[u8]) -> Result<()> {
     let pending = Pending::create(dest)?;
-    let mut file = pending.file()?;
+    let mut file: &File = pending.file()?;
     file.write_all(bytes).map_err(|e| pending.io_error(e))?;
     file.sync_all().map_err(|e| pending.io_error(e))?;
     pending.commit()
@@ -329,12 +346,16 @@ fn display_time(stamp: &str) -> String {
         .unwrap_or_else(|_| stamp.to_owned())
 }
 
-/// A temporary file beside the destination, renamed into place on commit
-/// and removed otherwise.
+/// A temporary file beside the destination (`.NAME.PID.partial`), renamed
+/// into place on commit and removed otherwise. Its writer holds a lock on it
+/// from creation; when a process is killed mid-write its file stays behind
+/// unlocked, and the next write to the same destination removes it.
 struct Pending {
     temp: PathBuf,
     dest: PathBuf,
     done: bool,
+    /// The open, locked temporary file (created on first use).
+    file: std::cell::OnceCell<File>,
 }
 
 impl Pending {
@@ -358,20 +379,25 @@ impl Pending {
                 dir.display()
             )));
         }
-        let temp = dir.join(format!(
-            ".{}.{}.partial",
-            name.to_string_lossy(),
-            std::process::id()
-        ));
+        let name = name.to_string_lossy();
+        remove_stale_partials(&dir, &name);
+        let temp = dir.join(format!(".{name}.{}.partial", std::process::id()));
         Ok(Pending {
             temp,
             dest: dest.to_path_buf(),
             done: false,
+            file: std::cell::OnceCell::new(),
         })
     }
 
-    fn file(&self) -> Result<File> {
-        File::create(&self.temp).map_err(|e| self.io_error(e))
+    /// The temporary file, created and locked on first use.
+    fn file(&self) -> Result<&File> {
+        if let Some(f) = self.file.get() {
+            return Ok(f);
+        }
+        let f = File::create(&self.temp).map_err(|e| self.io_error(e))?;
+        f.lock().map_err(|e| self.io_error(e))?;
+        Ok(self.file.get_or_init(|| f))
     }
 
     /// Writes a document into the temporary file and flushes it to disk;
@@ -405,10 +431,45 @@ impl Pending {
         }
     }
 
-    fn commit(mut self) -> Result<()> {
-        fs::rename(&self.temp, &self.dest).map_err(|e| self.io_error(e))?;
-        self.done = true;
+    fn commit(self) -> Result<()> {
+        self.publish().map_err(|e| self.io_error(e))?;
+        self.committed();
         Ok(())
+    }
+
+    /// Renames the temporary file to the destination.
+    fn publish(&self) -> std::io::Result<()> {
+        fs::rename(&self.temp, &self.dest)
+    }
+
+    /// After a successful [`Self::publish`]: nothing is left to remove.
+    fn committed(mut self) {
+        self.done = true;
+    }
+}
+
+/// Removes the temporary files (`.NAME.PID.partial`) that writers of
+/// `dir/NAME` killed mid-write left behind: those no live writer holds
+/// locked. Best effort.
+fn remove_stale_partials(dir: &Path, name: &str) {
+    let prefix = format!(".{name}.");
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let file_name = file_name.to_string_lossy();
+        let is_ours = file_name
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.strip_suffix(".partial"))
+            .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()));
+        if is_ours
+            && File::open(entry.path())
+                .map(|f| f.try_lock().is_ok())
+                .unwrap_or(false)
+        {
+            let _ = fs::remove_file(entry.path());
+        }
     }
 }
 
