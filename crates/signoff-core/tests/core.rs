@@ -740,8 +740,28 @@ fn a_signoff_freezes_the_run_unless_it_changed_and_reopening_makes_a_revision() 
     assert!(ws.signoffs(run).expect("list").is_empty());
 
     let manifest = ws.prepare_signoff(run).expect("ready again");
-    ws.record_signoff(&alice(), run, &manifest, &record)
-        .expect("signed");
+    // The report cannot take its name (the step run inside the sign-off's
+    // transaction fails): nothing is recorded, the run stays open.
+    let refused = ws
+        .record_signoff_then(&alice(), run, &manifest, &record, || {
+            Err(signoff_core::Error::Invalid(
+                "the report could not take its name".into(),
+            ))
+        })
+        .expect_err("publishing failed");
+    assert!(
+        refused.to_string().contains("could not take its name"),
+        "{refused}"
+    );
+    assert!(ws.signoffs(run).expect("list").is_empty());
+    let manifest = ws.prepare_signoff(run).expect("still open");
+    let mut published = false;
+    ws.record_signoff_then(&alice(), run, &manifest, &record, || {
+        published = true;
+        Ok(())
+    })
+    .expect("signed");
+    assert!(published, "the report is put in place before the commit");
     assert_eq!(ws.signoffs(run).expect("list"), vec![record.clone()]);
     let frozen = ws
         .set_result(&alice(), run, "two", set(Status::Fail))
@@ -1087,4 +1107,36 @@ fn issue_10_a_lost_key_or_an_older_copy_of_the_database_is_a_problem() {
         problems.iter().any(|p| p.contains("is missing")),
         "{problems:#?}"
     );
+}
+
+/// A process killed mid-import leaves its temporary file in the vault's
+/// staging folder, one killed while probing the data folder leaves its
+/// probe: the next start removes both. A live writer's (locked) file stays.
+#[test]
+fn the_next_start_removes_what_killed_processes_left() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    drop(workspace(dir.path()));
+    let staging = dir.path().join("evidence/tmp");
+    let stale = staging.join("4242-0-17.part");
+    std::fs::write(&stale, vec![7u8; 4096]).expect("write");
+    let live = staging.join("4343-0-18.part");
+    let held = std::fs::File::create(&live).expect("create");
+    held.lock().expect("lock");
+    let probe = dir.path().join(".write-probe-4242");
+    std::fs::write(&probe, b"").expect("probe");
+
+    let ws = workspace(dir.path());
+    assert!(!stale.exists(), "the killed import's file is removed");
+    assert!(live.exists(), "a live writer's file stays");
+    assert!(!probe.exists(), "the killed probe is removed");
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("list")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".write-probe"))
+        .collect();
+    assert!(names.is_empty(), "no probe is left: {names:?}");
+    let report = ws.run_doctor().expect("doctor");
+    assert!(report.ok, "{report:?}");
+    drop(held);
 }

@@ -3,6 +3,8 @@
 //! beside the destination and renames it into place only when it is
 //! complete, so a full disk or a crash never leaves half a report under the
 //! chosen name, and an existing file is replaced only by a whole new one.
+//! The temporary file of a writer killed mid-way is removed by the next
+//! write to the same name.
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
@@ -114,9 +116,11 @@ impl SignAs {
 /// Signs run `run`: checks it can be signed (no blockers, and the history
 /// checks of `doctor` pass: `prepare_signoff` refuses otherwise, naming the
 /// first problem), writes the signed report to `dest`, then freezes the run
-/// and records the sign-off with the log head the report carries. If
-/// anything fails before the sign-off is recorded, the run stays open and
-/// `dest` is untouched.
+/// and records the sign-off with the log head the report carries; the
+/// report is renamed into place inside that transaction, just before it
+/// commits. If anything fails before then, the run stays open and `dest` is
+/// untouched; a crash after the rename and before the commit leaves a whole
+/// report and the run open (signing again replaces it).
 #[allow(clippy::too_many_arguments)]
 pub fn sign_run(
     ws: &mut Workspace,
@@ -478,5 +482,39 @@ impl Drop for Pending {
         if !self.done {
             let _ = fs::remove_file(&self.temp);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A writer killed mid-write leaves `.NAME.PID.partial` beside its
+    /// destination: the next write to that name removes it. A live writer's
+    /// (locked) file stays, and so do other names' and files not of that form.
+    #[test]
+    fn the_next_write_removes_what_a_killed_writer_left() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let dest = dir.path().join("report.pdf");
+        let stale = dir.path().join(".report.pdf.4242.partial");
+        fs::write(&stale, b"half a report").expect("write");
+        let live = dir.path().join(".report.pdf.4343.partial");
+        let held = File::create(&live).expect("create");
+        held.lock().expect("lock");
+        let other = dir.path().join(".other.pdf.4242.partial");
+        fs::write(&other, b"x").expect("write");
+        let unrelated = dir.path().join(".report.pdf.notes.partial");
+        fs::write(&unrelated, b"x").expect("write");
+
+        save_file(&dest, b"whole").expect("save");
+        assert_eq!(fs::read(&dest).expect("read"), b"whole");
+        assert!(!stale.exists(), "the killed writer's file is removed");
+        assert!(live.exists(), "a live writer's file stays");
+        assert!(other.exists() && unrelated.exists(), "other files stay");
+        let own = dir
+            .path()
+            .join(format!(".report.pdf.{}.partial", std::process::id()));
+        assert!(!own.exists(), "no temporary file of its own is left");
+        drop(held);
     }
 }
