@@ -1140,3 +1140,59 @@ fn the_next_start_removes_what_killed_processes_left() {
     assert!(report.ok, "{report:?}");
     drop(held);
 }
+
+/// Found by the kill rounds: a sign beside another process's writes was
+/// refused with "the log once reached entry N+1 (recorded beside the key)",
+/// because the history check read the database, then the copy of the log
+/// head that a writer had updated meanwhile. Checked while another
+/// workspace on the same folder writes, the history is always intact.
+#[test]
+fn the_history_check_holds_while_another_process_writes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut ws = workspace(dir.path());
+    let run = ws.new_run(&alice(), "predeploy", "v1", "").expect("run").id;
+    // A log long enough that checking it takes a while.
+    for k in 0..150 {
+        let note = format!("note {k}");
+        let change = ResultChange {
+            status: None,
+            note: Some(&note),
+            reason: None,
+        };
+        ws.set_result(&alice(), run, "https", change).expect("note");
+    }
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let stop = stop.clone();
+        let path = dir.path().to_owned();
+        std::thread::spawn(move || {
+            let mut other = workspace(&path);
+            let mut k = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let status = if k % 2 == 0 {
+                    Status::Pass
+                } else {
+                    Status::Fail
+                };
+                other
+                    .set_result(&alice(), run, "firewall", set(status))
+                    .expect("write beside the check");
+                k += 1;
+            }
+            k
+        })
+    };
+    let mut checks = 0;
+    let result = (0..60).try_for_each(|_| {
+        checks += 1;
+        ws.require_intact_history()
+    });
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let writes = writer.join().expect("writer");
+    assert!(writes > 0, "the writer wrote during the checks");
+    assert!(
+        result.is_ok(),
+        "check {checks} of 60, beside {writes} writes: {}",
+        result.map_or_else(|e| e.to_string(), |_| String::new())
+    );
+}
