@@ -956,7 +956,7 @@ impl Soak {
                 t.attempts,
                 k,
                 t.mid,
-                if k == 0 { 0 } else { t.mid * 100 / k },
+                (t.mid * 100).checked_div(k).unwrap_or(0),
                 t.early,
                 t.finished
             );

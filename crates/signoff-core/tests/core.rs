@@ -1169,7 +1169,7 @@ fn the_history_check_holds_while_another_process_writes() {
             let mut other = workspace(&path);
             let mut k = 0u64;
             while !stop.load(std::sync::atomic::Ordering::SeqCst) {
-                let status = if k % 2 == 0 {
+                let status = if k.is_multiple_of(2) {
                     Status::Pass
                 } else {
                     Status::Fail
