@@ -65,9 +65,9 @@ enum Kind {
 
 /// How a killable process ended.
 enum Outcome {
-    /// It exited by itself (the kill, if sent, came too late): its success
-    /// and stdout.
-    Exited(bool, String),
+    /// It exited by itself (the kill, if sent, came too late): its success,
+    /// stdout and stderr.
+    Exited(bool, String, String),
     /// SIGKILL ended it, this long after it was started.
     Killed(Duration),
 }
@@ -546,15 +546,15 @@ impl Soak {
         let t = self.tally.entry(kind).or_default();
         t.attempts += 1;
         let confirmed = match &outcome {
-            Outcome::Exited(true, _) => {
+            Outcome::Exited(true, ..) => {
                 t.finished += 1;
                 // Keep the window up to date with what this machine does now.
                 let d = self.typical.get_mut(&kind).expect("kind");
                 *d = (*d * 3 + elapsed) / 4;
                 true
             }
-            Outcome::Exited(false, out) => panic!(
-                "round {round} (seed {seed}): {kind:?} failed without being killed: signoff {args:?}: {out}"
+            Outcome::Exited(false, out, err) => panic!(
+                "round {round} (seed {seed}): {kind:?} failed without being killed: signoff {args:?}: {out}{err}"
             ),
             Outcome::Killed(at) => {
                 if *at >= self.startup {
@@ -572,15 +572,15 @@ impl Soak {
             let t = self.tally.entry(Kind::ResultBurst).or_default();
             t.attempts += 1;
             match outcome {
-                Outcome::Exited(true, _) => {
+                Outcome::Exited(true, ..) => {
                     t.finished += 1;
                     *e = Expect {
                         confirmed: Some((status, note)),
                         maybe: Vec::new(),
                     };
                 }
-                Outcome::Exited(false, out) => panic!(
-                    "round {round} (seed {seed}): run set failed without being killed: {out}"
+                Outcome::Exited(false, out, err) => panic!(
+                    "round {round} (seed {seed}): run set failed without being killed: {out}{err}"
                 ),
                 Outcome::Killed(at) => {
                     if at >= self.startup {
@@ -715,7 +715,7 @@ impl Soak {
                         "{ctx}: the new run is a revision of the signed one"
                     );
                     assert_eq!(newest["state"], "open", "{ctx}");
-                    if let Outcome::Exited(true, out) = &outcome {
+                    if let Outcome::Exited(true, out, _) = &outcome {
                         assert_eq!(json_id(out), newest["id"].to_string(), "{ctx}");
                     }
                     self.sign_run = newest["id"].to_string();
@@ -1007,10 +1007,8 @@ fn wait_until(mut child: Child, deadline: Instant) -> (Outcome, Duration) {
     let start = Instant::now();
     loop {
         if let Some(status) = child.try_wait().expect("try_wait") {
-            return (
-                Outcome::Exited(status.success(), output(&mut child)),
-                start.elapsed(),
-            );
+            let (out, err) = output(&mut child);
+            return (Outcome::Exited(status.success(), out, err), start.elapsed());
         }
         if Instant::now() >= deadline {
             let at = start.elapsed();
@@ -1019,30 +1017,31 @@ fn wait_until(mut child: Child, deadline: Instant) -> (Outcome, Duration) {
             // It may have exited by itself just before the signal.
             return match status.signal() {
                 Some(9) => (Outcome::Killed(at), at),
-                _ => (
-                    Outcome::Exited(status.success(), output(&mut child)),
-                    start.elapsed(),
-                ),
+                _ => {
+                    let (out, err) = output(&mut child);
+                    (Outcome::Exited(status.success(), out, err), start.elapsed())
+                }
             };
         }
         std::thread::sleep(Duration::from_millis(1));
     }
 }
 
-fn output(child: &mut Child) -> String {
-    let mut text = String::new();
+/// A finished child's stdout and stderr.
+fn output(child: &mut Child) -> (String, String) {
+    let (mut out, mut err) = (String::new(), String::new());
     if let Some(mut o) = child.stdout.take() {
-        let _ = o.read_to_string(&mut text);
+        let _ = o.read_to_string(&mut out);
     }
     if let Some(mut e) = child.stderr.take() {
-        let _ = e.read_to_string(&mut text);
+        let _ = e.read_to_string(&mut err);
     }
-    text
+    (out, err)
 }
 
 fn how(o: &Outcome) -> String {
     match o {
-        Outcome::Exited(_, _) => "finished".into(),
+        Outcome::Exited(..) => "finished".into(),
         Outcome::Killed(at) => format!("killed after {} ms", at.as_millis()),
     }
 }
