@@ -273,25 +273,52 @@ impl TempFile {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
             .unwrap_or(0);
-        let path = dir.join(format!(
-            "{}-{}-{nanos}.part",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let file = File::options()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .map_err(|e| match e.kind() {
-                ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem => Error::DataDir {
-                    path: dir.to_owned(),
-                    reason: format!("cannot write evidence there: {e}"),
-                },
-                _ => Error::io(format!("creating a temporary file in {}", dir.display()), e),
-            })?;
-        file.lock()
-            .map_err(|e| Error::io("locking a temporary file", e))?;
-        Ok(TempFile { path, file })
+        // Between creating the file and locking it, a process that is
+        // starting may take it for a killed import's and remove it; then the
+        // name no longer leads to this file, and another one is made.
+        let mut attempt = 0;
+        loop {
+            let path = dir.join(format!(
+                "{}-{}-{nanos}.part",
+                std::process::id(),
+                COUNTER.fetch_add(1, Ordering::Relaxed)
+            ));
+            let file = File::options()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+                .map_err(|e| match e.kind() {
+                    ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem => Error::DataDir {
+                        path: dir.to_owned(),
+                        reason: format!("cannot write evidence there: {e}"),
+                    },
+                    _ => Error::io(format!("creating a temporary file in {}", dir.display()), e),
+                })?;
+            file.lock()
+                .map_err(|e| Error::io("locking a temporary file", e))?;
+            attempt += 1;
+            if still_named(&file, &path) || attempt >= 10 {
+                return Ok(TempFile { path, file });
+            }
+        }
+    }
+}
+
+/// Whether `path` still names the open `file` (another process may have
+/// removed it). Where files cannot be removed while open, it always does.
+pub(crate) fn still_named(file: &File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (file.metadata(), fs::metadata(path)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (file, path);
+        true
     }
 }
 

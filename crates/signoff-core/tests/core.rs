@@ -1196,3 +1196,47 @@ fn the_history_check_holds_while_another_process_writes() {
         result.map_or_else(|e| e.to_string(), |_| String::new())
     );
 }
+
+/// Found by the kill rounds: since every start removes the staging files of
+/// killed imports, a start could remove a live import's file between its
+/// creation and its lock ("could not be stored: No such file or
+/// directory"). Imports beside a stream of starts all succeed.
+#[test]
+fn imports_succeed_while_other_processes_start() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("evidence");
+    let vault = signoff_core::vault::Vault::open(&root).expect("vault");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let starters: Vec<_> = (0..3)
+        .map(|_| {
+            let stop = stop.clone();
+            let root = root.clone();
+            std::thread::spawn(move || {
+                let mut starts = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    signoff_core::vault::Vault::open(&root).expect("start");
+                    starts += 1;
+                }
+                starts
+            })
+        })
+        .collect();
+    let mut failures = Vec::new();
+    for k in 0..600u32 {
+        if let Err(e) = vault.store_bytes(&k.to_le_bytes()) {
+            failures.push(e.to_string());
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let starts: u64 = starters
+        .into_iter()
+        .map(|t| t.join().expect("starter"))
+        .sum();
+    assert!(starts > 0, "starts ran beside the imports");
+    assert!(
+        failures.is_empty(),
+        "{} of 600 imports failed beside {starts} starts: {:?}",
+        failures.len(),
+        failures.first()
+    );
+}

@@ -399,9 +399,18 @@ impl Pending {
         if let Some(f) = self.file.get() {
             return Ok(f);
         }
-        let f = File::create(&self.temp).map_err(|e| self.io_error(e))?;
-        f.lock().map_err(|e| self.io_error(e))?;
-        Ok(self.file.get_or_init(|| f))
+        // Another writer to the same name may remove the file between its
+        // creation and its lock (taking it for a killed writer's): then it
+        // is created again.
+        let mut attempt = 0;
+        loop {
+            let f = File::create(&self.temp).map_err(|e| self.io_error(e))?;
+            f.lock().map_err(|e| self.io_error(e))?;
+            attempt += 1;
+            if still_named(&f, &self.temp) || attempt >= 10 {
+                return Ok(self.file.get_or_init(|| f));
+            }
+        }
     }
 
     /// Writes a document into the temporary file and flushes it to disk;
@@ -449,6 +458,23 @@ impl Pending {
     /// After a successful [`Self::publish`]: nothing is left to remove.
     fn committed(mut self) {
         self.done = true;
+    }
+}
+
+/// Whether `path` still names the open `file`.
+fn still_named(file: &File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (file.metadata(), fs::metadata(path)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (file, path);
+        true
     }
 }
 
