@@ -253,8 +253,18 @@ impl Vault {
     }
 
     fn clean_stale_temps(&self) {
-        for p in self.stale_temps() {
-            let _ = fs::remove_file(p);
+        let Ok(entries) = fs::read_dir(self.root.join("tmp")) else {
+            return;
+        };
+        for p in entries.flatten().map(|e| e.path()) {
+            // Removed while this lock is held: a writer that was about to
+            // lock it gets the lock only after, sees the name gone
+            // (`still_named`) and makes another.
+            if let Ok(f) = File::open(&p)
+                && f.try_lock().is_ok()
+            {
+                let _ = fs::remove_file(&p);
+            }
         }
     }
 }

@@ -493,10 +493,11 @@ fn remove_stale_partials(dir: &Path, name: &str) {
             .strip_prefix(&prefix)
             .and_then(|rest| rest.strip_suffix(".partial"))
             .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()));
+        // Removed while this lock is held, so a writer locking it meanwhile
+        // sees its name gone and makes another.
         if is_ours
-            && File::open(entry.path())
-                .map(|f| f.try_lock().is_ok())
-                .unwrap_or(false)
+            && let Ok(f) = File::open(entry.path())
+            && f.try_lock().is_ok()
         {
             let _ = fs::remove_file(entry.path());
         }
