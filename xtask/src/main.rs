@@ -1,4 +1,4 @@
-//! Project tasks, one entry point: `cargo xtask run | test | bench | measure | fuzz | codegen`.
+//! Project tasks, one entry point: `cargo xtask run | test | soak | bench | measure | fuzz | codegen`.
 //!
 //! Each task first makes sure what it needs is installed (Debian packages,
 //! npm packages, tauri-driver) and says what it does, so the two README
@@ -32,6 +32,7 @@ fn task() -> Result<()> {
     match task {
         "run" => run(rest),
         "test" => test(),
+        "soak" => soak(rest.first().map(String::as_str)),
         "bench" => bench::all(rest.first().map(String::as_str)),
         "measure" => measure::all(),
         "fuzz" => fuzz::task(rest),
@@ -39,7 +40,7 @@ fn task() -> Result<()> {
         "deps" => system::ensure(system::TEST),
         _ => {
             eprintln!(
-                "usage: cargo xtask <task>\n\n  run      build and launch the Signoff desktop app (installs what it needs)\n  test     every check: fmt, clippy, type check, unit, integration, crash and end-to-end tests\n  bench    evidence import, result persistence and signed export benchmarks (release build; `bench report` for the last alone)\n  measure  app launch time, opening a 2,000-item run, idle memory, binary size\n  fuzz     coverage-guided fuzzing: `fuzz [TARGET] [--time SECONDS | --runs N] [--dir DIR]` (10 million executions per target by default)\n  codegen  regenerate the UI's TypeScript bindings from the Rust types\n  deps     install the system packages only"
+                "usage: cargo xtask <task>\n\n  run      build and launch the Signoff desktop app (installs what it needs)\n  test     every check: fmt, clippy, type check, unit, integration, crash and end-to-end tests\n  soak     1,000 kill rounds: every writing operation SIGKILLed mid-way, checked after each (`soak N` for N rounds)\n  bench    evidence import, result persistence and signed export benchmarks (release build; `bench report` for the last alone)\n  measure  app launch time, opening a 2,000-item run, idle memory, binary size\n  fuzz     coverage-guided fuzzing: `fuzz [TARGET] [--time SECONDS | --runs N] [--dir DIR]` (10 million executions per target by default)\n  codegen  regenerate the UI's TypeScript bindings from the Rust types\n  deps     install the system packages only"
             );
             if task == "help" {
                 Ok(())
@@ -117,6 +118,45 @@ fn test() -> Result<()> {
     fuzz::short()?;
     end_to_end()?;
     step("all checks passed");
+    Ok(())
+}
+
+/// The kill rounds of `crates/signoff-cli/tests/crash.rs` at scale: 1,000
+/// rounds (or `rounds`) instead of the 60 of `cargo xtask test`, without
+/// nextest's time limit (profile `soak`). The seed is printed first;
+/// `SIGNOFF_CRASH_SEED` replays one.
+fn soak(rounds: Option<&str>) -> Result<()> {
+    let rounds = rounds.unwrap_or("1000");
+    if !matches!(rounds.parse::<u32>(), Ok(n) if n > 0) {
+        bail!("'{rounds}' is not a number of rounds");
+    }
+    system::ensure(system::TEST)?;
+    system::nextest()?;
+    step(&format!(
+        "{rounds} kill rounds (signoff-cli tests/crash.rs; figures at the end)"
+    ));
+    let status = Command::new(cargo_bin())
+        .args([
+            "nextest",
+            "run",
+            "--profile",
+            "soak",
+            "-p",
+            "signoff-cli",
+            "--test",
+            "crash",
+            "--no-capture",
+        ])
+        .env("SIGNOFF_CRASH_ROUNDS", rounds)
+        .current_dir(workspace_root())
+        .status()
+        .context("running cargo nextest")?;
+    if !status.success() {
+        bail!(
+            "the kill rounds failed ({status}); replay with the SIGNOFF_CRASH_SEED printed above"
+        );
+    }
+    step("kill rounds passed");
     Ok(())
 }
 

@@ -105,7 +105,7 @@ impl Workspace {
         let temps = self.vault.stale_temps().len();
         if temps > 0 {
             notes.push(format!(
-                "{temps} temporary file(s) from an interrupted import; the next import removes them"
+                "{temps} temporary file(s) from an interrupted import; the next start removes them"
             ));
         }
 
@@ -136,6 +136,13 @@ impl Workspace {
     /// copy beside the key), and the log replayed against the tables.
     pub fn check_history(&self) -> Result<HistoryCheck> {
         let mut out = HistoryCheck::default();
+        let key_dir = self.data_dir().join(logkey::DIR);
+        // The copy of the head beside the key is read before the database:
+        // a writer commits, then copies its head, so a copy read first is
+        // never ahead of the snapshot taken after it unless the database
+        // really lost entries (read the other way round, a write in between
+        // looked like a database replaced by an older copy).
+        let head_copy = logkey::read_head(&key_dir);
         let (log, checkpoint, tables) = self.store.history_snapshot()?;
         for b in verify_chain(&log) {
             out.problems.push(Problem {
@@ -150,7 +157,6 @@ impl Workspace {
         out.checked
             .push(format!("activity log: {} entries, hash chain", log.len()));
 
-        let key_dir = self.data_dir().join(logkey::DIR);
         let key_path = key_dir.join(logkey::KEY_FILE).display().to_string();
         let key = match (&self.log_key, self.store.log_key()) {
             (KeyStatus::Present, Some(k)) => KeyView::Present(k.bytes()),
@@ -176,7 +182,7 @@ impl Workspace {
         // The copy beside the key shows a database replaced by an older copy
         // of itself (whose own checkpoint is genuine).
         if let (true, KeyView::Present(k)) = (head_ok, key) {
-            match logkey::read_head(&key_dir) {
+            match head_copy {
                 Some(Ok(copy)) if !checkpoint_verifies(k, &copy) => out.problems.push(Problem {
                     area: "activity",
                     subject: format!("activity/{last}"),

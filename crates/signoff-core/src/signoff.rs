@@ -105,6 +105,23 @@ impl Workspace {
         manifest: &Manifest,
         record: &SignoffRecord,
     ) -> Result<()> {
+        self.record_signoff_then(actor, run, manifest, record, || Ok(()))
+    }
+
+    /// [`Self::record_signoff`], calling `publish` (which puts the signed
+    /// report in place) inside the transaction, last before it commits: if
+    /// `publish` fails nothing is recorded, and a crash can no longer leave
+    /// a signed run whose report never reached its name. (A crash between
+    /// `publish` and the commit leaves the report in place and the run
+    /// open: signing again replaces it.)
+    pub fn record_signoff_then(
+        &mut self,
+        actor: &Actor,
+        run: i64,
+        manifest: &Manifest,
+        record: &SignoffRecord,
+        publish: impl FnOnce() -> Result<()>,
+    ) -> Result<()> {
         // The run's own newest entry (the manifest also carries those of the
         // revisions it continues).
         let own = format!("run/{run}");
@@ -140,7 +157,8 @@ impl Workspace {
                     "signedAt": record.signed_at,
                     "logHeadSeq": record.log_head_seq, "logHeadHash": record.log_head_hash,
                 }),
-            )
+            )?;
+            publish()
         })
     }
 

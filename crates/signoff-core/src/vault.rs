@@ -40,7 +40,9 @@ pub struct StoredBlob {
 }
 
 impl Vault {
-    /// Opens the vault under `root`, creating its folders.
+    /// Opens the vault under `root`, creating its folders, and removes the
+    /// temporary files of imports whose writer is gone (killed mid-import):
+    /// every start cleans up after a crash.
     pub fn open(root: &Path) -> Result<Vault> {
         for dir in [root.join("sha256"), root.join("tmp")] {
             fs::create_dir_all(&dir).map_err(|e| Error::DataDir {
@@ -48,9 +50,11 @@ impl Vault {
                 reason: e.to_string(),
             })?;
         }
-        Ok(Vault {
+        let vault = Vault {
             root: root.to_owned(),
-        })
+        };
+        vault.clean_stale_temps();
+        Ok(vault)
     }
 
     /// Where the blob with this hash lives.
@@ -229,8 +233,18 @@ impl Vault {
     }
 
     fn clean_stale_temps(&self) {
-        for p in self.stale_temps() {
-            let _ = fs::remove_file(p);
+        let Ok(entries) = fs::read_dir(self.root.join("tmp")) else {
+            return;
+        };
+        for p in entries.flatten().map(|e| e.path()) {
+            // Removed while this lock is held: a writer that was about to
+            // lock it gets the lock only after, sees the name gone
+            // (`still_named`) and makes another.
+            if let Ok(f) = File::open(&p)
+                && f.try_lock().is_ok()
+            {
+                let _ = fs::remove_file(&p);
+            }
         }
     }
 }
@@ -249,25 +263,52 @@ impl TempFile {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
             .unwrap_or(0);
-        let path = dir.join(format!(
-            "{}-{}-{nanos}.part",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let file = File::options()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .map_err(|e| match e.kind() {
-                ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem => Error::DataDir {
-                    path: dir.to_owned(),
-                    reason: format!("cannot write evidence there: {e}"),
-                },
-                _ => Error::io(format!("creating a temporary file in {}", dir.display()), e),
-            })?;
-        file.lock()
-            .map_err(|e| Error::io("locking a temporary file", e))?;
-        Ok(TempFile { path, file })
+        // Between creating the file and locking it, a process that is
+        // starting may take it for a killed import's and remove it; then the
+        // name no longer leads to this file, and another one is made.
+        let mut attempt = 0;
+        loop {
+            let path = dir.join(format!(
+                "{}-{}-{nanos}.part",
+                std::process::id(),
+                COUNTER.fetch_add(1, Ordering::Relaxed)
+            ));
+            let file = File::options()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+                .map_err(|e| match e.kind() {
+                    ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem => Error::DataDir {
+                        path: dir.to_owned(),
+                        reason: format!("cannot write evidence there: {e}"),
+                    },
+                    _ => Error::io(format!("creating a temporary file in {}", dir.display()), e),
+                })?;
+            file.lock()
+                .map_err(|e| Error::io("locking a temporary file", e))?;
+            attempt += 1;
+            if still_named(&file, &path) || attempt >= 10 {
+                return Ok(TempFile { path, file });
+            }
+        }
+    }
+}
+
+/// Whether `path` still names the open `file` (another process may have
+/// removed it). Where files cannot be removed while open, it always does.
+pub(crate) fn still_named(file: &File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (file.metadata(), fs::metadata(path)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (file, path);
+        true
     }
 }
 

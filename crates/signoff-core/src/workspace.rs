@@ -119,10 +119,24 @@ fn open_log_key(store: &mut Store, dir: &Path) -> Result<KeyStatus> {
     Ok(KeyStatus::Present)
 }
 
+/// Writes and removes an empty file in `dir`. Probes left by a process
+/// killed between the two steps are removed too, so none outlives the next
+/// start (removing a live process's probe is harmless: it tolerates that).
 fn probe_writable(dir: &Path) -> std::io::Result<()> {
-    let probe = dir.join(format!(".write-probe-{}", std::process::id()));
+    const PREFIX: &str = ".write-probe-";
+    let probe = dir.join(format!("{PREFIX}{}", std::process::id()));
     std::fs::write(&probe, b"")?;
-    std::fs::remove_file(&probe)
+    for entry in std::fs::read_dir(dir)?.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(PREFIX) {
+            match std::fs::remove_file(entry.path()) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound && entry.path() == probe => {
+                    return Err(e);
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Rejects text with control characters other than newlines and tabs, and

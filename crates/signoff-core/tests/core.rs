@@ -1067,8 +1067,28 @@ fn a_signoff_freezes_the_run_unless_it_changed_and_reopening_makes_a_revision() 
     assert!(ws.signoffs(run).expect("list").is_empty());
 
     let manifest = ws.prepare_signoff(run).expect("ready again");
-    ws.record_signoff(&alice(), run, &manifest, &record)
-        .expect("signed");
+    // The report cannot take its name (the step run inside the sign-off's
+    // transaction fails): nothing is recorded, the run stays open.
+    let refused = ws
+        .record_signoff_then(&alice(), run, &manifest, &record, || {
+            Err(signoff_core::Error::Invalid(
+                "the report could not take its name".into(),
+            ))
+        })
+        .expect_err("publishing failed");
+    assert!(
+        refused.to_string().contains("could not take its name"),
+        "{refused}"
+    );
+    assert!(ws.signoffs(run).expect("list").is_empty());
+    let manifest = ws.prepare_signoff(run).expect("still open");
+    let mut published = false;
+    ws.record_signoff_then(&alice(), run, &manifest, &record, || {
+        published = true;
+        Ok(())
+    })
+    .expect("signed");
+    assert!(published, "the report is put in place before the commit");
     assert_eq!(ws.signoffs(run).expect("list"), vec![record.clone()]);
     let frozen = ws
         .set_result(&alice(), run, "two", set(Status::Fail))
@@ -1413,5 +1433,137 @@ fn issue_10_a_lost_key_or_an_older_copy_of_the_database_is_a_problem() {
     assert!(
         problems.iter().any(|p| p.contains("is missing")),
         "{problems:#?}"
+    );
+}
+
+/// A process killed mid-import leaves its temporary file in the vault's
+/// staging folder, one killed while probing the data folder leaves its
+/// probe: the next start removes both. A live writer's (locked) file stays.
+#[test]
+fn the_next_start_removes_what_killed_processes_left() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    drop(workspace(dir.path()));
+    let staging = dir.path().join("evidence/tmp");
+    let stale = staging.join("4242-0-17.part");
+    std::fs::write(&stale, vec![7u8; 4096]).expect("write");
+    let live = staging.join("4343-0-18.part");
+    let held = std::fs::File::create(&live).expect("create");
+    held.lock().expect("lock");
+    let probe = dir.path().join(".write-probe-4242");
+    std::fs::write(&probe, b"").expect("probe");
+
+    let ws = workspace(dir.path());
+    assert!(!stale.exists(), "the killed import's file is removed");
+    assert!(live.exists(), "a live writer's file stays");
+    assert!(!probe.exists(), "the killed probe is removed");
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("list")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".write-probe"))
+        .collect();
+    assert!(names.is_empty(), "no probe is left: {names:?}");
+    let report = ws.run_doctor().expect("doctor");
+    assert!(report.ok, "{report:?}");
+    drop(held);
+}
+
+/// Found by the kill rounds: a sign beside another process's writes was
+/// refused with "the log once reached entry N+1 (recorded beside the key)",
+/// because the history check read the database, then the copy of the log
+/// head that a writer had updated meanwhile. Checked while another
+/// workspace on the same folder writes, the history is always intact.
+#[test]
+fn the_history_check_holds_while_another_process_writes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut ws = workspace(dir.path());
+    let run = ws.new_run(&alice(), "predeploy", "v1", "").expect("run").id;
+    // A log long enough that checking it takes a while.
+    for k in 0..150 {
+        let note = format!("note {k}");
+        let change = ResultChange {
+            status: None,
+            note: Some(&note),
+            reason: None,
+        };
+        ws.set_result(&alice(), run, "https", change).expect("note");
+    }
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let stop = stop.clone();
+        let path = dir.path().to_owned();
+        std::thread::spawn(move || {
+            let mut other = workspace(&path);
+            let mut k = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let status = if k.is_multiple_of(2) {
+                    Status::Pass
+                } else {
+                    Status::Fail
+                };
+                other
+                    .set_result(&alice(), run, "firewall", set(status))
+                    .expect("write beside the check");
+                k += 1;
+            }
+            k
+        })
+    };
+    let mut checks = 0;
+    let result = (0..60).try_for_each(|_| {
+        checks += 1;
+        ws.require_intact_history()
+    });
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let writes = writer.join().expect("writer");
+    assert!(writes > 0, "the writer wrote during the checks");
+    assert!(
+        result.is_ok(),
+        "check {checks} of 60, beside {writes} writes: {}",
+        result.map_or_else(|e| e.to_string(), |_| String::new())
+    );
+}
+
+/// Found by the kill rounds: since every start removes the staging files of
+/// killed imports, a start could remove a live import's file between its
+/// creation and its lock ("could not be stored: No such file or
+/// directory"). Imports beside a stream of starts all succeed.
+#[test]
+fn imports_succeed_while_other_processes_start() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("evidence");
+    let vault = signoff_core::vault::Vault::open(&root).expect("vault");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let starters: Vec<_> = (0..3)
+        .map(|_| {
+            let stop = stop.clone();
+            let root = root.clone();
+            std::thread::spawn(move || {
+                let mut starts = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    signoff_core::vault::Vault::open(&root).expect("start");
+                    starts += 1;
+                }
+                starts
+            })
+        })
+        .collect();
+    let mut failures = Vec::new();
+    for k in 0..600u32 {
+        if let Err(e) = vault.store_bytes(&k.to_le_bytes()) {
+            failures.push(e.to_string());
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let starts: u64 = starters
+        .into_iter()
+        .map(|t| t.join().expect("starter"))
+        .sum();
+    assert!(starts > 0, "starts ran beside the imports");
+    assert!(
+        failures.is_empty(),
+        "{} of 600 imports failed beside {starts} starts: {:?}",
+        failures.len(),
+        failures.first()
     );
 }

@@ -3,6 +3,8 @@
 //! beside the destination and renames it into place only when it is
 //! complete, so a full disk or a crash never leaves half a report under the
 //! chosen name, and an existing file is replaced only by a whole new one.
+//! The temporary file of a writer killed mid-way is removed by the next
+//! write to the same name.
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
@@ -114,9 +116,11 @@ impl SignAs {
 /// Signs run `run`: checks it can be signed (no blockers, and the history
 /// checks of `doctor` pass: `prepare_signoff` refuses otherwise, naming the
 /// first problem), writes the signed report to `dest`, then freezes the run
-/// and records the sign-off with the log head the report carries. If
-/// anything fails before the sign-off is recorded, the run stays open and
-/// `dest` is untouched.
+/// and records the sign-off with the log head the report carries; the
+/// report is renamed into place inside that transaction, just before it
+/// commits. If anything fails before then, the run stays open and `dest` is
+/// untouched; a crash after the rename and before the commit leaves a whole
+/// report and the run open (signing again replaces it).
 #[allow(clippy::too_many_arguments)]
 pub fn sign_run(
     ws: &mut Workspace,
@@ -165,8 +169,25 @@ pub fn sign_run(
         log_head_seq: Some(manifest.activity.head_seq),
         log_head_hash: Some(manifest.activity.head_hash.clone()),
     };
-    ws.record_signoff(actor, run, &manifest, &record)?;
-    pending.commit()?;
+    // The report takes its name inside the sign-off's transaction: a crash
+    // never leaves a signed run without its report.
+    let published = std::cell::Cell::new(false);
+    ws.record_signoff_then(actor, run, &manifest, &record, || {
+        pending.publish().map_err(|source| CoreError::Io {
+            context: format!("writing {}", dest.display()),
+            source,
+        })?;
+        published.set(true);
+        Ok(())
+    })
+    .inspect_err(|_| {
+        if published.get() {
+            // Renamed, then the commit failed: the report must not stand
+            // for a sign-off that was not recorded.
+            let _ = fs::remove_file(dest);
+        }
+    })?;
+    pending.committed();
     Ok(written)
 }
 
@@ -372,7 +393,7 @@ pub fn countersign(
 /// file beside it, fsync, rename): for exports such as the iCalendar file.
 pub fn save_file(dest: &Path, bytes: &[u8]) -> Result<()> {
     let pending = Pending::create(dest)?;
-    let mut file = pending.file()?;
+    let mut file: &File = pending.file()?;
     file.write_all(bytes).map_err(|e| pending.io_error(e))?;
     file.sync_all().map_err(|e| pending.io_error(e))?;
     pending.commit()
@@ -389,12 +410,16 @@ fn display_time(stamp: &str) -> String {
         .unwrap_or_else(|_| stamp.to_owned())
 }
 
-/// A temporary file beside the destination, renamed into place on commit
-/// and removed otherwise.
+/// A temporary file beside the destination (`.NAME.PID.partial`), renamed
+/// into place on commit and removed otherwise. Its writer holds a lock on it
+/// from creation; when a process is killed mid-write its file stays behind
+/// unlocked, and the next write to the same destination removes it.
 struct Pending {
     temp: PathBuf,
     dest: PathBuf,
     done: bool,
+    /// The open, locked temporary file (created on first use).
+    file: std::cell::OnceCell<File>,
 }
 
 impl Pending {
@@ -418,20 +443,34 @@ impl Pending {
                 dir.display()
             )));
         }
-        let temp = dir.join(format!(
-            ".{}.{}.partial",
-            name.to_string_lossy(),
-            std::process::id()
-        ));
+        let name = name.to_string_lossy();
+        remove_stale_partials(&dir, &name);
+        let temp = dir.join(format!(".{name}.{}.partial", std::process::id()));
         Ok(Pending {
             temp,
             dest: dest.to_path_buf(),
             done: false,
+            file: std::cell::OnceCell::new(),
         })
     }
 
-    fn file(&self) -> Result<File> {
-        File::create(&self.temp).map_err(|e| self.io_error(e))
+    /// The temporary file, created and locked on first use.
+    fn file(&self) -> Result<&File> {
+        if let Some(f) = self.file.get() {
+            return Ok(f);
+        }
+        // Another writer to the same name may remove the file between its
+        // creation and its lock (taking it for a killed writer's): then it
+        // is created again.
+        let mut attempt = 0;
+        loop {
+            let f = File::create(&self.temp).map_err(|e| self.io_error(e))?;
+            f.lock().map_err(|e| self.io_error(e))?;
+            attempt += 1;
+            if still_named(&f, &self.temp) || attempt >= 10 {
+                return Ok(self.file.get_or_init(|| f));
+            }
+        }
     }
 
     /// Writes a document into the temporary file and flushes it to disk;
@@ -465,10 +504,63 @@ impl Pending {
         }
     }
 
-    fn commit(mut self) -> Result<()> {
-        fs::rename(&self.temp, &self.dest).map_err(|e| self.io_error(e))?;
-        self.done = true;
+    fn commit(self) -> Result<()> {
+        self.publish().map_err(|e| self.io_error(e))?;
+        self.committed();
         Ok(())
+    }
+
+    /// Renames the temporary file to the destination.
+    fn publish(&self) -> std::io::Result<()> {
+        fs::rename(&self.temp, &self.dest)
+    }
+
+    /// After a successful [`Self::publish`]: nothing is left to remove.
+    fn committed(mut self) {
+        self.done = true;
+    }
+}
+
+/// Whether `path` still names the open `file`.
+fn still_named(file: &File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (file.metadata(), fs::metadata(path)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (file, path);
+        true
+    }
+}
+
+/// Removes the temporary files (`.NAME.PID.partial`) that writers of
+/// `dir/NAME` killed mid-write left behind: those no live writer holds
+/// locked. Best effort.
+fn remove_stale_partials(dir: &Path, name: &str) {
+    let prefix = format!(".{name}.");
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let file_name = file_name.to_string_lossy();
+        let is_ours = file_name
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.strip_suffix(".partial"))
+            .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()));
+        // Removed while this lock is held, so a writer locking it meanwhile
+        // sees its name gone and makes another.
+        if is_ours
+            && let Ok(f) = File::open(entry.path())
+            && f.try_lock().is_ok()
+        {
+            let _ = fs::remove_file(entry.path());
+        }
     }
 }
 
@@ -477,5 +569,39 @@ impl Drop for Pending {
         if !self.done {
             let _ = fs::remove_file(&self.temp);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A writer killed mid-write leaves `.NAME.PID.partial` beside its
+    /// destination: the next write to that name removes it. A live writer's
+    /// (locked) file stays, and so do other names' and files not of that form.
+    #[test]
+    fn the_next_write_removes_what_a_killed_writer_left() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let dest = dir.path().join("report.pdf");
+        let stale = dir.path().join(".report.pdf.4242.partial");
+        fs::write(&stale, b"half a report").expect("write");
+        let live = dir.path().join(".report.pdf.4343.partial");
+        let held = File::create(&live).expect("create");
+        held.lock().expect("lock");
+        let other = dir.path().join(".other.pdf.4242.partial");
+        fs::write(&other, b"x").expect("write");
+        let unrelated = dir.path().join(".report.pdf.notes.partial");
+        fs::write(&unrelated, b"x").expect("write");
+
+        save_file(&dest, b"whole").expect("save");
+        assert_eq!(fs::read(&dest).expect("read"), b"whole");
+        assert!(!stale.exists(), "the killed writer's file is removed");
+        assert!(live.exists(), "a live writer's file stays");
+        assert!(other.exists() && unrelated.exists(), "other files stay");
+        let own = dir
+            .path()
+            .join(format!(".report.pdf.{}.partial", std::process::id()));
+        assert!(!own.exists(), "no temporary file of its own is left");
+        drop(held);
     }
 }
