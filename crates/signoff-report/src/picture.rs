@@ -46,7 +46,7 @@ pub struct Picture {
 #[derive(Debug, thiserror::Error)]
 pub enum PictureError {
     /// Over [`MAX_SIDE`] or [`MAX_DECODED_BYTES`], as its header says.
-    #[error("picture too large to render ({})", too_large(*.width, *.height, *.decoded_bytes))]
+    #[error("picture too large to render ({})", too_large(.width, .height, .decoded_bytes))]
     TooLarge {
         width: u32,
         height: u32,
@@ -54,7 +54,7 @@ pub enum PictureError {
         decoded_bytes: u64,
     },
     /// Over [`MAX_FILE_BYTES`] before decoding.
-    #[error("picture file too large to render ({} MiB > {} MiB)", .0 >> 20, MAX_FILE_BYTES >> 20)]
+    #[error("picture file too large to render ({} MiB > {} MiB)", mib(.0), MAX_FILE_BYTES >> 20)]
     FileTooLarge(u64),
     #[error("not a PNG, JPEG, GIF or WebP picture")]
     Unsupported,
@@ -74,7 +74,12 @@ impl PictureError {
     }
 }
 
-fn too_large(width: u32, height: u32, decoded: u64) -> String {
+fn mib(bytes: &u64) -> u64 {
+    bytes >> 20
+}
+
+fn too_large(width: &u32, height: &u32, decoded: &u64) -> String {
+    let (width, height, decoded) = (*width, *height, *decoded);
     if width > MAX_SIDE || height > MAX_SIDE {
         format!("{width}\u{d7}{height} px > {MAX_SIDE} px per side")
     } else {
@@ -183,7 +188,7 @@ pub fn thumbnail(bytes: &[u8], max_side: u32) -> Result<Vec<u8>, PictureError> {
 
 /// Reads the header and checks every limit; the decoder it returns has
 /// the `image` limits set as well.
-fn open<R: BufRead + Seek>(mut reader: R) -> Result<impl ImageDecoder, PictureError> {
+fn open<'a, R: BufRead + Seek + 'a>(mut reader: R) -> Result<impl ImageDecoder + 'a, PictureError> {
     let start = reader.stream_position().map_err(unreadable)?;
     let end = reader.seek(SeekFrom::End(0)).map_err(unreadable)?;
     let len = end.saturating_sub(start);
