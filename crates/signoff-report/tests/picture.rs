@@ -54,7 +54,7 @@ fn bomb_png(width: u32, height: u32, color: u8, tag: &str) -> Vec<u8> {
     for _ in 0..height / rows_per_run {
         zdata.extend_from_slice(run);
     }
-    if height % rows_per_run > 0 {
+    if !height.is_multiple_of(rows_per_run) {
         zdata.extend_from_slice(&compressed(height % rows_per_run, false));
     }
     zdata.extend_from_slice(&[0x03, 0x00]);
@@ -193,11 +193,8 @@ fn a_truncated_picture_is_unreadable_and_never_panics() {
                 matches!(e, PictureError::Unreadable(_) | PictureError::Unsupported),
                 "{format:?} cut at {cut}: {e:?}"
             );
-            assert!(
-                e.to_string().len() < 300,
-                "a short message: {}",
-                e.to_string()
-            );
+            let message = e.to_string();
+            assert!(message.len() < 300, "a short message: {message}");
         }
     }
     // The PNG cut in its pixel data is named as such.
