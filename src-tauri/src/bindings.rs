@@ -22,6 +22,7 @@ fn export_all(dir: &Path) {
     crate::ipc::EvidenceProgress::export_all(&cfg).expect("EvidenceProgress");
     signoff_core::SignoffRecord::export_all(&cfg).expect("SignoffRecord");
     crate::ipc::SignerIdentity::export_all(&cfg).expect("SignerIdentity");
+    crate::ipc::PassphraseCheck::export_all(&cfg).expect("PassphraseCheck");
     crate::ipc::ReportWritten::export_all(&cfg).expect("ReportWritten");
     crate::ipc::ReportProgress::export_all(&cfg).expect("ReportProgress");
     crate::ipc::ReportVerification::export_all(&cfg).expect("ReportVerification");

@@ -17,6 +17,7 @@ use tauri_plugin_dialog::DialogExt;
 
 use crate::ipc::{AppStatus, EVENT_PROGRESS, EvidenceProgress, IpcError, TemplatePreview};
 use crate::state::AppState;
+use crate::tokens::Purpose;
 
 type Res<T> = Result<T, IpcError>;
 
@@ -74,7 +75,7 @@ pub(crate) fn preview(state: &AppState, path: PathBuf) -> Res<TemplatePreview> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let token = state.remember(vec![path]);
+    let token = state.tokens.issue(Purpose::Checklist, vec![path])?;
     Ok(TemplatePreview {
         token,
         file_name,
@@ -84,7 +85,7 @@ pub(crate) fn preview(state: &AppState, path: PathBuf) -> Res<TemplatePreview> {
 
 #[tauri::command]
 pub async fn import_template(state: State<'_, AppState>, token: String) -> Res<Imported> {
-    let paths = state.take(&token)?;
+    let paths = state.tokens.take(&token, &[Purpose::Checklist])?;
     let path = paths
         .first()
         .ok_or_else(|| IpcError::new("expired", "no file behind this token"))?;
@@ -199,7 +200,7 @@ pub async fn add_evidence_dropped(
     sensitive: bool,
     observed_on: Option<NaiveDate>,
 ) -> Res<Vec<Evidence>> {
-    let paths = state.take(&token)?;
+    let paths = state.tokens.take(&token, &[Purpose::Dropped])?;
     attach(
         app,
         run,
@@ -327,14 +328,27 @@ pub async fn remove_evidence(state: State<'_, AppState>, evidence: i64) -> Res<(
     state.with(|ws| ws.remove_evidence(&actor, evidence))
 }
 
-/// The bytes of an image evidence, for its thumbnail (raw response).
+/// Longest side of an evidence thumbnail, in pixels: the list shows them
+/// at 56 CSS pixels, so this is sharp up to a 4x display.
+const THUMBNAIL_SIDE: u32 = 224;
+
+/// A PNG thumbnail of an image evidence (raw response), made in Rust under
+/// the picture limits (`signoff_report::picture`): the webview never
+/// decodes the original. A picture over the limits is refused with
+/// `picture_too_large`, and the UI shows a placeholder.
 #[tauri::command]
-pub async fn evidence_content(
+pub async fn evidence_thumbnail(
     state: State<'_, AppState>,
     evidence: i64,
 ) -> Res<tauri::ipc::Response> {
     let (_, bytes) = state.with(|ws| ws.evidence_preview(evidence))?;
-    Ok(tauri::ipc::Response::new(bytes))
+    let png = tauri::async_runtime::spawn_blocking(move || {
+        signoff_report::picture::thumbnail(&bytes, THUMBNAIL_SIDE)
+    })
+    .await
+    .map_err(|e| IpcError::new("internal", e.to_string()))?
+    .map_err(|e| IpcError::new(e.code(), e.to_string()))?;
+    Ok(tauri::ipc::Response::new(png))
 }
 
 /// Grows with every change to the workspace; the UI polls it to refresh

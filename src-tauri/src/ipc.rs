@@ -114,6 +114,33 @@ pub struct SignerIdentity {
     pub source: String,
 }
 
+/// How strong a new passphrase is (zxcvbn), for the live feedback under
+/// the field. The same estimate refuses a weak one when the key is saved.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct PassphraseCheck {
+    /// 0 (guessed at once) to 4 (very hard to guess).
+    pub score: u8,
+    /// The least score accepted.
+    pub required: u8,
+    pub acceptable: bool,
+    pub warning: Option<String>,
+    pub suggestions: Vec<String>,
+}
+
+impl From<signoff_signature::PassphraseStrength> for PassphraseCheck {
+    fn from(s: signoff_signature::PassphraseStrength) -> Self {
+        PassphraseCheck {
+            score: s.score,
+            required: signoff_signature::MIN_PASSPHRASE_SCORE,
+            acceptable: s.acceptable,
+            warning: s.warning,
+            suggestions: s.suggestions,
+        }
+    }
+}
+
 /// A report written to the file chosen in the save dialog. `token` opens it.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]

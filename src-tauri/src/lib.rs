@@ -10,6 +10,7 @@ pub mod ipc;
 mod report;
 mod schedule;
 mod state;
+mod tokens;
 
 #[cfg(test)]
 mod bindings;
@@ -18,6 +19,7 @@ use tauri::{DragDropEvent, Emitter, Manager, WindowEvent};
 
 use crate::ipc::{EVENT_CLOSE_REQUESTED, EVENT_DRAG_STATE, EVENT_DROPPED};
 use crate::state::AppState;
+use crate::tokens::Purpose;
 
 /// How long the UI gets to save pending edits when the window closes.
 const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
@@ -71,7 +73,9 @@ pub fn run() {
             WindowEvent::DragDrop(DragDropEvent::Drop { paths, .. }) if !paths.is_empty() => {
                 let _ = window.emit(EVENT_DRAG_STATE, false);
                 let state = window.state::<AppState>();
-                let _ = window.emit(EVENT_DROPPED, state.remember_files(paths.clone()));
+                if let Ok(files) = state.remember_files(Purpose::Dropped, paths.clone()) {
+                    let _ = window.emit(EVENT_DROPPED, files);
+                }
             }
             _ => {}
         })
@@ -98,11 +102,12 @@ fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
         commands::add_evidence_note,
         commands::add_evidence_link,
         commands::remove_evidence,
-        commands::evidence_content,
+        commands::evidence_thumbnail,
         commands::workspace_version,
         commands::run_doctor,
         commands::close_window,
         report::identity_status,
+        report::passphrase_strength,
         report::create_identity,
         report::import_identity,
         report::list_signoffs,

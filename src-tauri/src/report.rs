@@ -15,10 +15,11 @@ use tauri_plugin_dialog::DialogExt;
 
 use crate::commands::scripted_pick;
 use crate::ipc::{
-    EVENT_REPORT_PROGRESS, IpcError, ReportProgress, ReportVerification, ReportWritten,
-    SignerIdentity, TrustedCertView,
+    EVENT_REPORT_PROGRESS, IpcError, PassphraseCheck, ReportProgress, ReportVerification,
+    ReportWritten, SignerIdentity, TrustedCertView,
 };
 use crate::state::AppState;
+use crate::tokens::Purpose;
 
 type Res<T> = Result<T, IpcError>;
 
@@ -69,8 +70,26 @@ pub async fn identity_status(state: State<'_, AppState>) -> Res<Option<SignerIde
     Ok(identities(&state).show()?.map(view))
 }
 
+/// How strong a new passphrase is, for the feedback under the field;
+/// `user_inputs` are the signer's name, email… (a passphrase made of them
+/// is weak). Only the first few are used, each cut to 100 characters, as
+/// zxcvbn reads only the passphrase's first 100.
+#[tauri::command]
+pub async fn passphrase_strength(
+    passphrase: String,
+    user_inputs: Vec<String>,
+) -> Res<PassphraseCheck> {
+    let inputs: Vec<String> = user_inputs
+        .iter()
+        .take(8)
+        .map(|s| s.chars().take(100).collect())
+        .collect();
+    let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+    Ok(signoff_signature::passphrase_strength(&passphrase, &inputs).into())
+}
+
 /// Creates a P-256 key and self-signed certificate, the key encrypted with
-/// `passphrase`.
+/// `passphrase` (refused below the strength `passphrase_strength` shows).
 #[tauri::command]
 pub async fn create_identity(
     state: State<'_, AppState>,
@@ -189,13 +208,15 @@ fn suggested_name(summary: &RunSummary, draft: bool) -> String {
     )
 }
 
-pub(crate) fn written(state: &AppState, w: Written, path: PathBuf) -> ReportWritten {
+/// What the UI learns of a report the app wrote; its token is the only
+/// kind `open_report` accepts.
+pub(crate) fn written(state: &AppState, w: Written, path: PathBuf) -> Res<ReportWritten> {
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    ReportWritten {
-        token: state.remember(vec![path]),
+    Ok(ReportWritten {
+        token: state.tokens.issue(Purpose::Written, vec![path])?,
         file_name,
         report_id: w.report_id,
         pages: w.pages as u32,
@@ -203,7 +224,7 @@ pub(crate) fn written(state: &AppState, w: Written, path: PathBuf) -> ReportWrit
         embedded_files: w.embedded_files as u32,
         images: w.images as u32,
         signed: w.signed,
-    }
+    })
 }
 
 /// Progress events, at most ten a second.
@@ -272,7 +293,7 @@ pub async fn sign_run(
     })
     .await
     .map_err(|e| IpcError::new("internal", e.to_string()))??;
-    Ok(Some(written(&state, w, path)))
+    written(&state, w, path).map(Some)
 }
 
 /// Exports an unsigned draft. `None` when the dialog is cancelled.
@@ -303,18 +324,19 @@ pub async fn export_draft(
     })
     .await
     .map_err(|e| IpcError::new("internal", e.to_string()))??;
-    Ok(Some(written(&state, w, path)))
+    written(&state, w, path).map(Some)
 }
 
-/// Opens a saved report in the system's PDF viewer.
+/// Opens a report the app wrote in this session (signed, draft or
+/// maintenance log) in the system's PDF viewer: only a token handed out
+/// for such a report is accepted, never one for a dropped, picked or
+/// verified file. It may be opened again.
 #[tauri::command]
 pub async fn open_report(state: State<'_, AppState>, token: String) -> Res<()> {
-    let paths = state.take(&token)?;
+    let paths = state.tokens.take(&token, &[Purpose::Written])?;
     let path = paths
         .first()
         .ok_or_else(|| IpcError::new("expired", "no file behind this token"))?;
-    // Keep it available for another "open".
-    state.remember_as(&token, paths.clone());
     let opener = if cfg!(target_os = "macos") {
         "open"
     } else {
@@ -331,7 +353,8 @@ pub async fn open_report(state: State<'_, AppState>, token: String) -> Res<()> {
 /// every check returns a new one).
 fn report_behind(state: &AppState, token: &str) -> Res<PathBuf> {
     state
-        .take(token)?
+        .tokens
+        .take(token, &[Purpose::Verified])?
         .into_iter()
         .next()
         .ok_or_else(|| IpcError::new("expired", "open the report again"))
@@ -349,7 +372,7 @@ fn trust_error(e: signoff_signature::trust::TrustError) -> IpcError {
 /// file later (after trusting a certificate).
 fn verify_path(state: &AppState, path: PathBuf) -> Res<ReportVerification> {
     let (check, file_name) = check_path(state, &path)?;
-    let token = state.remember(vec![path]);
+    let token = state.tokens.issue(Purpose::Verified, vec![path])?;
     Ok(ReportVerification::new(token, file_name, check))
 }
 
@@ -398,7 +421,8 @@ pub async fn verify_report_trusting(
     state: State<'_, AppState>,
     token: String,
 ) -> Res<Option<ReportVerification>> {
-    let paths = state.take(&token)?;
+    // Looked at, not used up, until certificates were picked.
+    let paths = state.tokens.peek(&token, &[Purpose::Verified])?;
     let Some(pdf) = paths.first().cloned() else {
         return Err(IpcError::new("expired", "open the report again"));
     };
@@ -416,9 +440,9 @@ pub async fn verify_report_trusting(
             .collect(),
     };
     if picked.is_empty() {
-        state.remember_as(&token, paths);
         return Ok(None);
     }
+    state.tokens.take(&token, &[Purpose::Verified])?;
     tauri::async_runtime::spawn_blocking(move || {
         let state = app.state::<AppState>();
         let store = trust_store(&state);

@@ -18,6 +18,7 @@ use tauri_plugin_dialog::DialogExt;
 use crate::commands::scripted_pick;
 use crate::ipc::{DroppedFiles, IpcError, ReportWritten};
 use crate::state::AppState;
+use crate::tokens::Purpose;
 
 type Res<T> = Result<T, IpcError>;
 
@@ -94,7 +95,7 @@ pub async fn pick_completion_files(
     if paths.is_empty() {
         return Ok(None);
     }
-    Ok(Some(state.remember_files(paths)))
+    state.remember_files(Purpose::Picked, paths).map(Some)
 }
 
 /// Pasted screenshots larger than this are refused.
@@ -125,7 +126,7 @@ pub async fn stage_pasted_image(
     let path = write_private_temp(&name, bytes)
         .map_err(|e| IpcError::new("io", format!("could not hold the pasted image: {e}")))?;
     Ok(DroppedFiles {
-        token: state.remember(vec![path]),
+        token: state.tokens.issue(Purpose::Pasted, vec![path])?,
         names: vec![name],
     })
 }
@@ -169,10 +170,10 @@ pub async fn complete_task(
     tokens: Vec<String>,
     sensitive: bool,
 ) -> Res<Completion> {
-    let mut files = Vec::new();
-    for t in &tokens {
-        files.extend(state.take(t)?);
-    }
+    let files = state.tokens.take_all(
+        &tokens,
+        &[Purpose::Dropped, Purpose::Picked, Purpose::Pasted],
+    )?;
     let actor = state.actor.clone();
     let mut ws = state.open_another()?;
     let opts = CompleteOptions {
@@ -272,7 +273,7 @@ pub async fn sign_maintenance_log(
     })
     .await
     .map_err(|e| IpcError::new("internal", e.to_string()))??;
-    Ok(Some(crate::report::written(&state, w, path)))
+    crate::report::written(&state, w, path).map(Some)
 }
 
 /// While the app runs: a desktop notification when a task becomes due and

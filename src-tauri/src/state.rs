@@ -1,23 +1,23 @@
 //! The app's state: the workspace (opened once; its error kept for the UI
 //! if it could not open), the acting user, and the paths picked in native
-//! dialogs or dropped on the window, held here under opaque tokens so the
-//! webview never handles a path.
+//! dialogs, dropped on the window or written by the app, held under random
+//! tokens of one purpose each (`tokens.rs`) so the webview never handles a
+//! path.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
 use signoff_core::{Actor, SystemClock, Workspace};
 
 use crate::ipc::IpcError;
+use crate::tokens::{Purpose, Tokens};
 
 #[derive(Debug)]
 pub struct AppState {
     pub data_dir: PathBuf,
     pub actor: Actor,
     workspace: Mutex<Result<Workspace, IpcError>>,
-    paths: Mutex<HashMap<String, Vec<PathBuf>>>,
-    next_token: std::sync::atomic::AtomicU64,
+    pub tokens: Tokens,
 }
 
 impl AppState {
@@ -45,8 +45,7 @@ impl AppState {
             data_dir,
             actor,
             workspace: Mutex::new(workspace),
-            paths: Mutex::new(HashMap::new()),
-            next_token: std::sync::atomic::AtomicU64::new(1),
+            tokens: Tokens::default(),
         }
     }
 
@@ -84,9 +83,13 @@ impl AppState {
         Workspace::open(&self.data_dir, Box::new(SystemClock)).map_err(IpcError::from)
     }
 
-    /// Keeps paths under a new token and returns what the UI may see: the
-    /// token and the file names.
-    pub fn remember_files(&self, paths: Vec<PathBuf>) -> crate::ipc::DroppedFiles {
+    /// Holds paths under a new token of `purpose` and returns what the UI
+    /// may see: the token and the file names.
+    pub fn remember_files(
+        &self,
+        purpose: Purpose,
+        paths: Vec<PathBuf>,
+    ) -> Result<crate::ipc::DroppedFiles, IpcError> {
         let names = paths
             .iter()
             .map(|p| {
@@ -95,43 +98,9 @@ impl AppState {
                     .unwrap_or_default()
             })
             .collect();
-        crate::ipc::DroppedFiles {
-            token: self.remember(paths),
+        Ok(crate::ipc::DroppedFiles {
+            token: self.tokens.issue(purpose, paths)?,
             names,
-        }
-    }
-
-    /// Keeps paths under a new token.
-    pub fn remember(&self, paths: Vec<PathBuf>) -> String {
-        let n = self
-            .next_token
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let token = format!("t{n}");
-        if let Ok(mut map) = self.paths.lock() {
-            map.insert(token.clone(), paths);
-        }
-        token
-    }
-
-    /// Puts paths back under an existing token (for files that may be used
-    /// again, such as a saved report).
-    pub fn remember_as(&self, token: &str, paths: Vec<PathBuf>) {
-        if let Ok(mut map) = self.paths.lock() {
-            map.insert(token.to_owned(), paths);
-        }
-    }
-
-    /// Takes the paths behind a token (each token works once).
-    pub fn take(&self, token: &str) -> Result<Vec<PathBuf>, IpcError> {
-        self.paths
-            .lock()
-            .ok()
-            .and_then(|mut m| m.remove(token))
-            .ok_or_else(|| {
-                IpcError::new(
-                    "expired",
-                    "those files are no longer available; pick or drop them again",
-                )
-            })
+        })
     }
 }

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 
 import { CLI, axe, launch, sandbox, screenshot, waitText, fill } from './harness.mjs';
 
-const PASSPHRASE = 'correct horse battery staple';
+const PASSPHRASE = 'vellum-orchard-stapled-47-quietly';
 
 describe('Review & sign, and Verify', () => {
   const box = sandbox();
@@ -57,8 +57,34 @@ describe('Review & sign, and Verify', () => {
     await set('email', 'zoe@example.org');
     await set('role', 'Release manager');
     await set('organisation', 'Exämple AG');
+    // A weak passphrase: live feedback under the field, then refused by
+    // Rust on submit with the same feedback; nothing is created.
+    await set('passphrase', 'password');
+    await set('again', 'password');
+    const strength = await browser.$('[data-testid=passphrase-strength]');
+    await browser.waitUntil(async () => (await strength.getAttribute('data-acceptable')) === 'false', {
+      timeout: 10000,
+      timeoutMsg: 'no strength feedback for "password"',
+    });
+    await waitText(browser, '[data-testid=passphrase-strength]', 'This is a top-10 common password.');
+    await waitText(browser, '[data-testid=passphrase-strength]', 'Strength: very weak (0 of 4, 3 needed)');
+    await (await form.$('button[type=submit]')).click();
+    await waitText(browser, '[data-testid=passphrase-refused]', 'the passphrase is too weak', 30000);
+    await waitText(browser, '[data-testid=passphrase-refused]', 'top-10 common password');
+    await screenshot(browser, 'review-create-identity-weak-light');
+    assert.deepEqual(await axe(browser), [], 'identity form with a refused passphrase');
+    assert.throws(
+      () => execFileSync(CLI, ['--data-dir', box.data, 'identity', 'show'], { stdio: 'pipe' }),
+      'no identity was created with a weak passphrase',
+    );
+
     await set('passphrase', PASSPHRASE);
     await set('again', PASSPHRASE);
+    await browser.waitUntil(async () => (await strength.getAttribute('data-acceptable')) === 'true', {
+      timeout: 10000,
+      timeoutMsg: 'the strong passphrase was not shown as strong enough',
+    });
+    await waitText(browser, '[data-testid=passphrase-strength]', 'Strength: very strong (4 of 4)');
     await screenshot(browser, 'review-create-identity-light');
     await (await form.$('button[type=submit]')).click();
     await (await browser.$('[data-testid=identity]')).waitForExist({ timeout: 60000 });

@@ -1,12 +1,18 @@
 //! Getting passphrases: from `SIGNOFF_PASSPHRASE_FILE` (first line) or
 //! `SIGNOFF_PASSPHRASE` for automation, else asked on the terminal without
 //! echo. Never from a command-line argument (it would sit in shell history
-//! and in `ps`).
+//! and in `ps`). A new passphrase must be strong enough
+//! (`signoff_signature::passphrase_strength`, zxcvbn): on a terminal a weak
+//! one is asked for again with the feedback, from the environment it is
+//! refused; unlocking takes any.
 
 use std::io::IsTerminal;
 
 use anyhow::{Context, Result, bail};
-use signoff_signature::Passphrase;
+use signoff_signature::{IdentityError, Passphrase, passphrase_strength};
+
+/// Weak passphrases typed before giving up.
+const TRIES: usize = 3;
 
 /// The passphrase from the environment, if automation provides one.
 fn from_env() -> Result<Option<String>> {
@@ -22,9 +28,15 @@ fn from_env() -> Result<Option<String>> {
     Ok(std::env::var("SIGNOFF_PASSPHRASE").ok())
 }
 
-/// A passphrase for a new key: asked twice on a terminal.
-pub fn new_passphrase() -> Result<Passphrase> {
+/// A passphrase for a new key, strong enough for `user_inputs` (the
+/// signer's name, email…): asked twice on a terminal, and again with
+/// zxcvbn's feedback while it is too weak.
+pub fn new_passphrase(user_inputs: &[&str]) -> Result<Passphrase> {
     if let Some(p) = from_env()? {
+        let strength = passphrase_strength(&p, user_inputs);
+        if !strength.acceptable {
+            return Err(IdentityError::WeakPassphrase(strength).into());
+        }
         return Ok(Passphrase::new(p));
     }
     if !std::io::stdin().is_terminal() {
@@ -32,12 +44,25 @@ pub fn new_passphrase() -> Result<Passphrase> {
             "no passphrase: run in a terminal, or set SIGNOFF_PASSPHRASE_FILE or SIGNOFF_PASSPHRASE"
         );
     }
-    let first = rpassword::prompt_password("Passphrase for the signing key: ")?;
-    let second = rpassword::prompt_password("Repeat it: ")?;
-    if first != second {
-        bail!("the two passphrases differ; nothing was created");
+    for _ in 0..TRIES {
+        let first = rpassword::prompt_password("Passphrase for the signing key: ")?;
+        let strength = passphrase_strength(&first, user_inputs);
+        if !strength.acceptable {
+            eprintln!(
+                "Too weak (strength {} of 4, {} needed). {}",
+                strength.score,
+                signoff_signature::MIN_PASSPHRASE_SCORE,
+                strength.feedback()
+            );
+            continue;
+        }
+        let second = rpassword::prompt_password("Repeat it: ")?;
+        if first != second {
+            bail!("the two passphrases differ; nothing was created");
+        }
+        return Ok(Passphrase::new(first));
     }
-    Ok(Passphrase::new(first))
+    bail!("no strong enough passphrase after {TRIES} tries; nothing was created")
 }
 
 /// The passphrase that unlocks the signing key.

@@ -872,7 +872,12 @@ fn execute(cli: &Cli, out: &Out) -> Result<ExitCode> {
                         role: role.clone(),
                         organisation: organisation.clone(),
                     };
-                    let passphrase = identity::new_passphrase()?;
+                    let passphrase = identity::new_passphrase(&[
+                        name.as_str(),
+                        email.as_str(),
+                        role.as_str(),
+                        organisation.as_str(),
+                    ])?;
                     let info = store.create(&who, &passphrase, chrono::Utc::now())?;
                     let details = serde_json::to_value(&info)?;
                     ws.log_identity(
@@ -891,7 +896,7 @@ fn execute(cli: &Cli, out: &Out) -> Result<ExitCode> {
                         |n| n.to_string_lossy().into_owned(),
                     );
                     let p12_password = identity::p12_password(&name)?;
-                    let passphrase = identity::new_passphrase()?;
+                    let passphrase = identity::new_passphrase(&[role.as_str(), name.as_str()])?;
                     let info = store.import_p12(
                         &name,
                         &bytes,

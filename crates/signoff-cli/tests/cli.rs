@@ -668,6 +668,58 @@ fn identity_create_show_and_import_from_the_command_line() {
     ]);
     assert!(err.contains("no passphrase"), "{err}");
 
+    // Issue 11: a weak passphrase is refused with zxcvbn's feedback, from
+    // the environment or a file, and nothing is created.
+    for weak in ["password", "Zoë Ångström"] {
+        let out = sb
+            .cmd(&[
+                "identity",
+                "create",
+                "--name",
+                "Zoë Ångström",
+                "--email",
+                "zoe@example.org",
+            ])
+            .env("SIGNOFF_PASSPHRASE", weak)
+            .output()
+            .expect("run");
+        let err = expect_failure(out, weak);
+        assert!(
+            err.contains("the passphrase is too weak (strength 0 of 4, 3 needed)"),
+            "{weak}: {err}"
+        );
+        assert!(err.contains("Add another word or two"), "{weak}: {err}");
+        assert!(!sb.data.join("identity/key.pem").exists(), "{weak}");
+    }
+    let weak = sb.path("weak.txt");
+    std::fs::write(&weak, "password\n").expect("write");
+    let out = sb
+        .cmd(&[
+            "--json",
+            "identity",
+            "create",
+            "--name",
+            "Zoë Ångström",
+            "--email",
+            "zoe@example.org",
+        ])
+        .env("SIGNOFF_PASSPHRASE_FILE", &weak)
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json error");
+    assert_eq!(json["error"]["code"], "weak_passphrase", "{json}");
+    assert!(
+        json["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("This is a top-10 common password.")),
+        "{json}"
+    );
+    assert!(
+        sb.fails(&["identity", "show"])
+            .contains("no signing identity yet")
+    );
+
     let pass = sb.path("passphrase.txt");
     std::fs::write(&pass, "correct horse battery\n").expect("write");
     let out = sb

@@ -613,23 +613,16 @@ struct Picture {
     data: Vec<u8>,
 }
 
-/// Decodes, scales (to at most `max_w` x `max_h` pixels, area-averaged)
-/// and compresses one picture. One that cannot be decoded becomes a grey
-/// pixel (the file itself is still embedded and hashed).
+/// Decodes (through [`crate::picture`], under its limits), scales (to at
+/// most `max_w` x `max_h` pixels, area-averaged) and compresses one
+/// picture. One that cannot be decoded although its header could be read
+/// (truncated, or data that does not match the header) becomes a grey box
+/// (the file itself is still embedded and hashed).
 fn prepare_image(path: &Path, max_w: u32, max_h: u32) -> std::io::Result<Picture> {
-    let (w, h, rgb) = match image::ImageReader::open(path)
-        .ok()
-        .and_then(|r| r.with_guessed_format().ok())
-        .and_then(|r| r.decode().ok())
-    {
-        Some(img) => {
-            let img = if img.width() > max_w || img.height() > max_h {
-                img.thumbnail(max_w, max_h)
-            } else {
-                img
-            };
+    let (w, h, rgb) = match crate::picture::decode_file(path) {
+        Ok(picture) => {
             // Transparent pixels over white, as on screen.
-            let rgba = img.to_rgba8();
+            let rgba = picture.fit(max_w, max_h).to_rgba8();
             let mut rgb = Vec::with_capacity((rgba.width() * rgba.height() * 3) as usize);
             for p in rgba.pixels() {
                 let a = u16::from(p[3]);
@@ -639,7 +632,7 @@ fn prepare_image(path: &Path, max_w: u32, max_h: u32) -> std::io::Result<Picture
             }
             (rgba.width(), rgba.height(), rgb)
         }
-        None => (1, 1, vec![0xd0, 0xd7, 0xde]),
+        Err(_) => (1, 1, vec![0xd0, 0xd7, 0xde]),
     };
     let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
     z.write_all(&rgb)?;

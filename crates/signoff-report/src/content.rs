@@ -8,12 +8,12 @@ use signoff_core::model::{Evidence, EvidenceKind, RunItem, Status};
 use crate::layout::{
     ACCENT, FAIL, Face, INK, ImageSlot, Layout, MUTED, NA, PANEL, PASS, PENDING, RULE, Rgb8, WAIVED,
 };
-use crate::{ReportSpec, SignerBlock, human_size, is_inline_image};
+use crate::{PictureSize, ReportSpec, SignerBlock, human_size, is_inline_image};
 
 /// The visual PDF (printpdf's bytes) and where the pictures go.
 pub(crate) fn render(
     spec: &ReportSpec<'_>,
-    image_dims: &mut dyn FnMut(&str) -> Option<(u32, u32)>,
+    image_dims: &mut dyn FnMut(&str) -> PictureSize,
 ) -> (Vec<u8>, Vec<ImageSlot>, Vec<String>) {
     let m = spec.manifest;
     let title = format!(
@@ -406,7 +406,7 @@ fn summary(l: &mut Layout, m: &Manifest) {
 fn items(
     l: &mut Layout,
     m: &Manifest,
-    image_dims: &mut dyn FnMut(&str) -> Option<(u32, u32)>,
+    image_dims: &mut dyn FnMut(&str) -> PictureSize,
     images: &mut Vec<String>,
 ) {
     heading(l, "Checklist items");
@@ -470,7 +470,7 @@ fn evidence(
     w: f32,
     lw: f32,
     ev: &Evidence,
-    image_dims: &mut dyn FnMut(&str) -> Option<(u32, u32)>,
+    image_dims: &mut dyn FnMut(&str) -> PictureSize,
     images: &mut Vec<String>,
 ) {
     l.gap(3.0);
@@ -514,12 +514,38 @@ fn evidence(
         Face::Sans,
         &format!("{} by {}", when(&ev.added_at), ev.added_by),
     );
-    if is_inline_image(ev)
-        && let Some((pw, ph)) = image_dims(&ev.sha256)
-    {
-        images.push(ev.sha256.clone());
-        let idx = images.len() - 1;
-        l.image_box(x + lw, pw, ph, w - lw, 260.0, idx);
+    if is_inline_image(ev) {
+        let size = image_dims(&ev.sha256);
+        picture(l, x, w, lw, 260.0, &ev.sha256, size, images);
+    }
+}
+
+/// A picture's box, or, for one that is not drawn (too large, damaged),
+/// a line saying why: the file itself is embedded either way.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn picture(
+    l: &mut Layout,
+    x: f32,
+    w: f32,
+    lw: f32,
+    max_h: f32,
+    sha256: &str,
+    size: PictureSize,
+    images: &mut Vec<String>,
+) {
+    match size {
+        Ok((pw, ph)) => {
+            images.push(sha256.to_owned());
+            let idx = images.len() - 1;
+            l.image_box(x + lw, pw, ph, w - lw, max_h, idx);
+        }
+        Err(e) => l.field(
+            x,
+            lw,
+            "Picture",
+            Face::Sans,
+            &format!("{e}; embedded as a file"),
+        ),
     }
 }
 

@@ -23,6 +23,7 @@ mod content;
 pub mod flow;
 mod layout;
 mod maintenance;
+pub mod picture;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -372,13 +373,12 @@ pub(crate) fn is_inline_image(ev: &Evidence) -> bool {
         && matches!(ev.media_type.as_str(), "image/png" | "image/jpeg")
 }
 
-fn image_dimensions(path: &std::path::Path) -> Option<(u32, u32)> {
-    image::ImageReader::open(path)
-        .ok()?
-        .with_guessed_format()
-        .ok()?
-        .into_dimensions()
-        .ok()
+/// What the layout needs to know of a picture before it is drawn: its
+/// size, or why it is not drawn.
+pub(crate) type PictureSize = Result<(u32, u32), picture::PictureError>;
+
+fn image_dimensions(path: &std::path::Path) -> PictureSize {
+    picture::dimensions_of_file(path)
 }
 
 /// The name an evidence file has inside the report (and on disk after

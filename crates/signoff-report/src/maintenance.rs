@@ -8,16 +8,16 @@
 use signoff_core::schedule::{CompletionFile, OccurrenceState};
 
 use crate::content::{
-    activity_appendix, heading, signature_block, subheading, verify_appendix, when,
+    self, activity_appendix, heading, signature_block, subheading, verify_appendix, when,
 };
 use crate::layout::{
     ACCENT, FAIL, Face, INK, ImageSlot, Layout, MUTED, NA, PASS, PENDING, Rgb8, WAIVED,
 };
-use crate::{LogSpec, completion_file_name, human_size};
+use crate::{LogSpec, PictureSize, completion_file_name, human_size};
 
 pub(crate) fn render(
     spec: &LogSpec<'_>,
-    image_dims: &mut dyn FnMut(&str) -> Option<(u32, u32)>,
+    image_dims: &mut dyn FnMut(&str) -> PictureSize,
 ) -> (Vec<u8>, Vec<ImageSlot>, Vec<String>) {
     let log = spec.log;
     let title = format!("Security maintenance log {} to {}", log.from, log.to);
@@ -140,7 +140,7 @@ fn cover(l: &mut Layout, spec: &LogSpec<'_>) {
 fn tasks(
     l: &mut Layout,
     spec: &LogSpec<'_>,
-    image_dims: &mut dyn FnMut(&str) -> Option<(u32, u32)>,
+    image_dims: &mut dyn FnMut(&str) -> PictureSize,
     images: &mut Vec<String>,
 ) {
     heading(l, "Tasks and occurrences");
@@ -226,7 +226,7 @@ fn file(
     w: f32,
     lw: f32,
     f: &CompletionFile,
-    image_dims: &mut dyn FnMut(&str) -> Option<(u32, u32)>,
+    image_dims: &mut dyn FnMut(&str) -> PictureSize,
     images: &mut Vec<String>,
 ) {
     let embedded = if f.sensitive {
@@ -242,12 +242,8 @@ fn file(
         &format!("{} \u{00b7} {}{embedded}", f.name, human_size(f.size)),
     );
     l.field(x, lw, "SHA-256", Face::Mono, &f.sha256);
-    if !f.sensitive
-        && matches!(f.media_type.as_str(), "image/png" | "image/jpeg")
-        && let Some((pw, ph)) = image_dims(&f.sha256)
-    {
-        images.push(f.sha256.clone());
-        let idx = images.len() - 1;
-        l.image_box(x + lw, pw, ph, w - lw, 220.0, idx);
+    if !f.sensitive && matches!(f.media_type.as_str(), "image/png" | "image/jpeg") {
+        let size = image_dims(&f.sha256);
+        content::picture(l, x, w, lw, 220.0, &f.sha256, size, images);
     }
 }

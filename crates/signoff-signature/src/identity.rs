@@ -25,6 +25,10 @@ use sha2::{Digest, Sha256};
 const PBKDF2_ITERATIONS: u32 = 600_000;
 /// Shortest passphrase accepted for a key we encrypt.
 pub const MIN_PASSPHRASE: usize = 8;
+/// The least zxcvbn score (0 to 4) a new passphrase needs. 3 is zxcvbn's
+/// "safely unguessable": about 10^10 guesses, beyond an offline attack on
+/// a slow hash, which is what PBKDF2 with 600,000 rounds is.
+pub const MIN_PASSPHRASE_SCORE: u8 = 3;
 /// Validity of a self-signed certificate we create.
 const CERT_YEARS: i32 = 3;
 
@@ -44,8 +48,12 @@ pub enum IdentityError {
     Exists(PathBuf),
     #[error("the passphrase is wrong")]
     WrongPassphrase,
-    #[error("the passphrase is too short: use at least {MIN_PASSPHRASE} characters")]
-    WeakPassphrase,
+    #[error(
+        "the passphrase is too weak (strength {} of 4, {MIN_PASSPHRASE_SCORE} needed): {}",
+        .0.score,
+        .0.feedback()
+    )]
+    WeakPassphrase(PassphraseStrength),
     #[error("the key file {path} is damaged or not an encrypted PKCS#8 key ({detail})")]
     CorruptKey { path: PathBuf, detail: String },
     #[error("{0}")]
@@ -82,7 +90,7 @@ impl IdentityError {
             IdentityError::Missing => "no_identity",
             IdentityError::Exists(_) => "identity_exists",
             IdentityError::WrongPassphrase => "wrong_passphrase",
-            IdentityError::WeakPassphrase => "weak_passphrase",
+            IdentityError::WeakPassphrase(_) => "weak_passphrase",
             IdentityError::CorruptKey { .. } => "key_corrupt",
             IdentityError::Invalid(_) => "invalid_input",
             IdentityError::WrongP12Password { .. } => "wrong_p12_password",
@@ -109,12 +117,86 @@ impl Passphrase {
     pub fn new(text: impl Into<String>) -> Self {
         Passphrase(text.into())
     }
-    fn strong(&self) -> Result<&str> {
-        if self.0.chars().count() < MIN_PASSPHRASE {
-            Err(IdentityError::WeakPassphrase)
-        } else {
+    /// The passphrase, if it is strong enough to encrypt a key with
+    /// (only checked when a passphrase is set: unlocking takes any).
+    fn strong(&self, user_inputs: &[&str]) -> Result<&str> {
+        let strength = passphrase_strength(&self.0, user_inputs);
+        if strength.acceptable {
             Ok(&self.0)
+        } else {
+            Err(IdentityError::WeakPassphrase(strength))
         }
+    }
+}
+
+/// How hard a passphrase is to guess, as zxcvbn estimates it, and what
+/// would make it harder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PassphraseStrength {
+    /// 0 (guessed at once) to 4 (very hard to guess).
+    pub score: u8,
+    /// At least [`MIN_PASSPHRASE`] characters and a score of at least
+    /// [`MIN_PASSPHRASE_SCORE`].
+    pub acceptable: bool,
+    /// What is wrong, e.g. "This is a top-10 common password."
+    pub warning: Option<String>,
+    /// What to do instead, e.g. "Add another word or two. Uncommon words
+    /// are better."
+    pub suggestions: Vec<String>,
+}
+
+impl PassphraseStrength {
+    /// The warning and the suggestions as one line.
+    pub fn feedback(&self) -> String {
+        let mut parts: Vec<&str> = self.warning.iter().map(String::as_str).collect();
+        parts.extend(self.suggestions.iter().map(String::as_str));
+        parts.join(" ")
+    }
+}
+
+/// Estimates a new passphrase's strength with zxcvbn (dictionaries of
+/// common passwords, names and words, keyboard patterns, dates,
+/// sequences, l33t substitutions). `user_inputs` are words the signer is
+/// known by (name, email, organisation, role): a passphrase made of them
+/// is weak. zxcvbn reads only the first 100 characters, so this is fast
+/// on any input. One estimate for the CLI, the app's live feedback and
+/// the check when a key is encrypted.
+pub fn passphrase_strength(passphrase: &str, user_inputs: &[&str]) -> PassphraseStrength {
+    // Each input whole and each of its words ("Exämple AG" and "exämple"),
+    // since zxcvbn matches a user input only as a whole.
+    let mut inputs: Vec<&str> = Vec::new();
+    for input in user_inputs.iter().filter(|i| !i.trim().is_empty()) {
+        inputs.push(input);
+        inputs.extend(
+            input
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| w.chars().count() >= 3),
+        );
+    }
+    let estimate = zxcvbn::zxcvbn(passphrase, &inputs);
+    let score = u8::from(estimate.score());
+    let (mut warning, mut suggestions): (Option<String>, Vec<String>) = match estimate.feedback() {
+        Some(f) => (
+            f.warning().map(|w| w.to_string()),
+            f.suggestions().iter().map(ToString::to_string).collect(),
+        ),
+        None => (None, Vec::new()),
+    };
+    let too_short = passphrase.chars().count() < MIN_PASSPHRASE;
+    let acceptable = !too_short && score >= MIN_PASSPHRASE_SCORE;
+    if too_short {
+        warning = Some(format!("Use at least {MIN_PASSPHRASE} characters."));
+    }
+    if !acceptable && warning.is_none() && suggestions.is_empty() {
+        // zxcvbn gives feedback only up to a score of 2.
+        suggestions.push("Add another word or two. Uncommon words are better.".to_owned());
+    }
+    PassphraseStrength {
+        score,
+        acceptable,
+        warning,
+        suggestions,
     }
 }
 
@@ -227,7 +309,7 @@ impl IdentityStore {
         passphrase: &Passphrase,
         now: DateTime<Utc>,
     ) -> Result<IdentityInfo> {
-        let secret = passphrase.strong()?;
+        let secret = passphrase.strong(&[&who.name, &who.email, &who.organisation, &who.role])?;
         self.refuse_existing()?;
         let who = check_who(who)?;
         let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
@@ -283,7 +365,7 @@ impl IdentityStore {
         role: &str,
         now: DateTime<Utc>,
     ) -> Result<IdentityInfo> {
-        let secret = passphrase.strong()?;
+        let secret = passphrase.strong(&[role, file_name])?;
         self.refuse_existing()?;
         let bad = |detail: String| IdentityError::BadP12 {
             file: file_name.to_owned(),

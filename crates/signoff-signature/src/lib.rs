@@ -15,5 +15,6 @@ pub mod trust;
 pub mod verify;
 
 pub use identity::{
-    IdentityError, IdentityInfo, IdentityStore, KeyAlgorithm, NewIdentity, Passphrase, Signer,
+    IdentityError, IdentityInfo, IdentityStore, KeyAlgorithm, MIN_PASSPHRASE_SCORE, NewIdentity,
+    Passphrase, PassphraseStrength, Signer, passphrase_strength,
 };

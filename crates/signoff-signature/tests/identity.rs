@@ -231,3 +231,94 @@ fn organisation_issued_p12_files_import_rsa_and_ec() {
         .expect_err("junk");
     assert_eq!(err.code(), "bad_p12", "{err}");
 }
+
+/// Issue 11: only the length was checked, and `password` was accepted for
+/// a signing key. Now zxcvbn's estimate must reach 3 of 4 when a
+/// passphrase is set; unlocking is unchanged.
+#[test]
+fn weak_passphrases_are_refused_with_feedback_and_strong_ones_accepted() {
+    use signoff_signature::{MIN_PASSPHRASE_SCORE, passphrase_strength};
+    let zoe_words = [
+        "Zoë Ångström",
+        "zoe@example.org",
+        "Release manager",
+        "Exämple AG",
+    ];
+    // (passphrase, acceptable, a word of the feedback)
+    let cases: &[(&str, bool, &str)] = &[
+        ("password", false, "top-10 common password"),
+        ("Password1", false, "very common password"),
+        ("12345678", false, "top-10 common password"),
+        ("qwertyuiop", false, "common password"),
+        ("aaaaaaaaaaaa", false, "Repeats"),
+        ("abcdefgh", false, "Sequences"),
+        ("short", false, "at least 8 characters"),
+        ("Zoë Ångström", false, "Add another word"),
+        ("zoe@example.org", false, "Add another word"),
+        ("correcthorse", false, "Add another word"),
+        ("vellum-orchard-stapled-47-quietly", true, ""),
+        ("correct horse battery staple", true, ""),
+    ];
+    for (pass, acceptable, says) in cases {
+        let s = passphrase_strength(pass, &zoe_words);
+        assert_eq!(s.acceptable, *acceptable, "{pass}: {s:?}");
+        assert_eq!(
+            s.acceptable,
+            s.score >= MIN_PASSPHRASE_SCORE && pass.chars().count() >= 8,
+            "{pass}"
+        );
+        if *acceptable {
+            assert!(
+                s.warning.is_none() && s.suggestions.is_empty(),
+                "{pass}: {s:?}"
+            );
+        } else {
+            assert!(s.feedback().contains(says), "{pass}: {}", s.feedback());
+        }
+    }
+    let password = passphrase_strength("password", &[]);
+    assert_eq!(password.score, 0);
+    assert_eq!(
+        password.warning.as_deref(),
+        Some("This is a top-10 common password.")
+    );
+
+    // The store refuses it with that feedback and writes nothing.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = IdentityStore::new(&dir.path().join("identity"));
+    let weak = store
+        .create(&zoe(), &Passphrase::new("password"), now())
+        .expect_err("password");
+    assert_eq!(weak.code(), "weak_passphrase");
+    assert_eq!(
+        weak.to_string(),
+        "the passphrase is too weak (strength 0 of 4, 3 needed): This is a top-10 common \
+         password. Add another word or two. Uncommon words are better."
+    );
+    assert!(store.show().expect("show").is_none(), "nothing written");
+    assert!(!dir.path().join("identity/key.pem").exists());
+    // The signer's own name is a weak passphrase for them.
+    let own = store
+        .create(&zoe(), &Passphrase::new(zoe().name), now())
+        .expect_err("own name");
+    assert_eq!(own.code(), "weak_passphrase", "{own}");
+
+    store
+        .create(
+            &zoe(),
+            &Passphrase::new("vellum-orchard-stapled-47-quietly"),
+            now(),
+        )
+        .expect("a strong passphrase");
+    // Unlocking checks only that the passphrase is the key's.
+    assert_eq!(
+        store
+            .unlock(&Passphrase::new("password"))
+            .expect_err("wrong")
+            .code(),
+        "wrong_passphrase"
+    );
+    store
+        .unlock(&Passphrase::new("vellum-orchard-stapled-47-quietly"))
+        .expect("unlock");
+}

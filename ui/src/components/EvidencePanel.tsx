@@ -155,10 +155,17 @@ export function EvidencePanel({ runId, item, onChange }: Props) {
 
 function EvidenceRow({ ev, onRemove }: { ev: Evidence; onRemove: () => void }) {
   const [thumb, setThumb] = useState<string | null>(null);
+  // Why a picture has no thumbnail (too large, damaged): said, not hidden.
+  const [noThumb, setNoThumb] = useState<string | null>(null);
   useEffect(() => {
     if (ev.kind !== 'file' || !/^image\/(png|jpeg|gif|webp)$/.test(ev.mediaType)) return;
     let url: string | null = null;
-    ipc.evidenceImageUrl(ev.id, ev.mediaType).then((u) => setThumb((url = u)), () => undefined);
+    ipc.evidenceThumbnailUrl(ev.id).then(
+      (u) => setThumb((url = u)),
+      (e: ipc.IpcFailure) => {
+        if (e.code.startsWith('picture_')) setNoThumb(e.message);
+      },
+    );
     return () => {
       if (url) URL.revokeObjectURL(url);
     };
@@ -166,10 +173,17 @@ function EvidenceRow({ ev, onRemove }: { ev: Evidence; onRemove: () => void }) {
   const icon = ev.kind === 'note' ? '✎' : ev.kind === 'link' ? '↗' : '▤';
   return (
     <li class="evidence-row" data-evidence={ev.id} data-kind={ev.kind}>
-      {thumb ? <img class="thumb" src={thumb} alt={`Preview of ${ev.name}`} /> : <span class="ev-icon" aria-hidden="true">{icon}</span>}
+      {thumb ? (
+        <img class="thumb" src={thumb} alt={`Preview of ${ev.name}`} />
+      ) : noThumb ? (
+        <span class="ev-icon no-thumb" aria-hidden="true">⊘</span>
+      ) : (
+        <span class="ev-icon" aria-hidden="true">{icon}</span>
+      )}
       <div class="ev-body">
         <div class="ev-name" title={ev.name}>{ev.kind === 'link' ? ev.text : ev.name}</div>
         {ev.kind === 'note' && ev.text !== ev.name && <div class="ev-text">{ev.text}</div>}
+        {noThumb && <div class="ev-text small" data-testid="no-thumb">No preview: {noThumb}</div>}
         <div class="ev-meta small muted">
           {ev.kind === 'file' ? `${humanSize(ev.size)} · ` : ''}observed {ev.observedOn} ·{' '}
           <code title={`SHA-256 ${ev.sha256}`}>{shortHash(ev.sha256)}</code>

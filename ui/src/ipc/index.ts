@@ -32,13 +32,14 @@ import type { TaskEdit } from './bindings/TaskEdit';
 import type { TaskState } from './bindings/TaskState';
 import type { TaskStatus } from './bindings/TaskStatus';
 import type { TrustedCertView } from './bindings/TrustedCertView';
+import type { PassphraseCheck } from './bindings/PassphraseCheck';
 
 export type {
   AppStatus, DoctorReport, DroppedFiles, Evidence, EvidenceProgress, Imported, ItemResult,
   RunDetail, RunSummary, Status, Template, TemplatePreview, TemplateSummary, Waiver,
   ReportProgress, ReportVerification, ReportWritten, SignerIdentity, SignoffRecord,
   CalendarEntry, Completion, NewTask, OccurrenceState, TaskDetail, TaskEdit, TaskState, TaskStatus,
-  TrustedCertView,
+  TrustedCertView, PassphraseCheck,
 };
 export type { RunItem } from './bindings/RunItem';
 
@@ -98,6 +99,9 @@ export const closeWindow = () => call<null>('close_window');
 export type Paper = 'a4' | 'letter';
 export type Role = 'preparer' | 'approver';
 export const identityStatus = () => call<SignerIdentity | null>('identity_status');
+/** How strong a new passphrase is (zxcvbn, in Rust), with what to improve. */
+export const passphraseStrength = (passphrase: string, userInputs: string[]) =>
+  call<PassphraseCheck>('passphrase_strength', { passphrase, userInputs });
 export const createIdentity = (
   who: { name: string; email: string; role: string; organisation: string },
   passphrase: string,
@@ -143,10 +147,12 @@ export async function addEvidenceBytes(
   }
 }
 
-/** The bytes of an image evidence, as an object URL for a thumbnail. */
-export async function evidenceImageUrl(evidence: number, mediaType: string): Promise<string> {
-  const buf = await call<ArrayBuffer>('evidence_content', { evidence });
-  return URL.createObjectURL(new Blob([buf], { type: mediaType }));
+/** A PNG thumbnail of an image evidence, made in Rust, as an object URL.
+ * Fails with `picture_too_large` (or `picture_unreadable`) for a picture
+ * Rust will not decode: the original never reaches the webview. */
+export async function evidenceThumbnailUrl(evidence: number): Promise<string> {
+  const buf = await call<ArrayBuffer>('evidence_thumbnail', { evidence });
+  return URL.createObjectURL(new Blob([buf], { type: 'image/png' }));
 }
 
 export const onDropped = (f: (d: DroppedFiles) => void): Promise<UnlistenFn> =>

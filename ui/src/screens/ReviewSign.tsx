@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 
 import type { Nav } from '../app';
+import { NewPassphrase } from '../components/PassphraseStrength';
 import { ProgressBar } from '../components/Status';
 import { count, humanSize, when } from '../format';
 import * as ipc from '../ipc';
@@ -243,15 +244,19 @@ function CreateIdentity({ onDone }: { onDone: (i: SignerIdentity) => void }) {
   const [pass, setPass] = useState('');
   const [again, setAgain] = useState('');
   const [busy, setBusy] = useState(false);
+  const [refused, setRefused] = useState<string | null>(null);
   const mismatch = again.length > 0 && pass !== again;
   const submit = async (e: Event) => {
     e.preventDefault();
     setBusy(true);
+    setRefused(null);
     try {
       onDone(await ipc.createIdentity(who, pass));
       toast('Signing identity created. Keep the passphrase safe: it cannot be recovered.');
     } catch (err) {
-      toast((err as Error).message, 'error');
+      const f = err as ipc.IpcFailure;
+      if (f.code === 'weak_passphrase') setRefused(f.message);
+      toast(f.message, 'error');
     } finally {
       setBusy(false);
     }
@@ -276,11 +281,17 @@ function CreateIdentity({ onDone }: { onDone: (i: SignerIdentity) => void }) {
         {field('organisation', 'Organisation')}
       </div>
       <div class="two-cols">
-        <label class="field">
-          <span>Passphrase</span>
-          <input type="password" value={pass} onInput={(e) => setPass((e.target as HTMLInputElement).value)} autocomplete="new-password" data-identity="passphrase" />
-          <span class="hint">At least 8 characters</span>
-        </label>
+        <NewPassphrase
+          label="Passphrase"
+          value={pass}
+          onInput={(v) => {
+            setPass(v);
+            setRefused(null);
+          }}
+          userInputs={[who.name, who.email, who.role, who.organisation]}
+          refused={refused}
+          testid="passphrase"
+        />
         <label class="field">
           <span>Repeat the passphrase</span>
           <input type="password" value={again} onInput={(e) => setAgain((e.target as HTMLInputElement).value)} autocomplete="new-password" aria-invalid={mismatch} data-identity="again" />
@@ -288,7 +299,7 @@ function CreateIdentity({ onDone }: { onDone: (i: SignerIdentity) => void }) {
         </label>
       </div>
       <div class="actions left">
-        <button class="btn primary" type="submit" disabled={busy || !who.name.trim() || !who.email.trim() || pass.length < 8 || pass !== again}>
+        <button class="btn primary" type="submit" disabled={busy || !who.name.trim() || !who.email.trim() || pass.length === 0 || pass !== again}>
           {busy ? 'Creating…' : 'Create signing identity'}
         </button>
       </div>
@@ -301,9 +312,11 @@ function ImportIdentity({ onDone }: { onDone: (i: SignerIdentity) => void }) {
   const [pass, setPass] = useState('');
   const [role, setRole] = useState('');
   const [busy, setBusy] = useState(false);
+  const [refused, setRefused] = useState<string | null>(null);
   const submit = async (e: Event) => {
     e.preventDefault();
     setBusy(true);
+    setRefused(null);
     try {
       const id = await ipc.importIdentity(p12, pass, role);
       if (id) {
@@ -311,7 +324,9 @@ function ImportIdentity({ onDone }: { onDone: (i: SignerIdentity) => void }) {
         toast('Certificate imported; its key is now encrypted with your passphrase.');
       }
     } catch (err) {
-      toast((err as Error).message, 'error');
+      const f = err as ipc.IpcFailure;
+      if (f.code === 'weak_passphrase') setRefused(f.message);
+      toast(f.message, 'error');
     } finally {
       setBusy(false);
     }
@@ -330,12 +345,19 @@ function ImportIdentity({ onDone }: { onDone: (i: SignerIdentity) => void }) {
             <input type="text" value={role} onInput={(e) => setRole((e.target as HTMLInputElement).value)} />
           </label>
         </div>
-        <label class="field">
-          <span>New passphrase for the key (at least 8 characters)</span>
-          <input type="password" value={pass} onInput={(e) => setPass((e.target as HTMLInputElement).value)} autocomplete="new-password" />
-        </label>
+        <NewPassphrase
+          label="New passphrase for the key"
+          value={pass}
+          onInput={(v) => {
+            setPass(v);
+            setRefused(null);
+          }}
+          userInputs={[role]}
+          refused={refused}
+          testid="import-passphrase"
+        />
         <div class="actions left">
-          <button class="btn" type="submit" disabled={busy || pass.length < 8}>{busy ? 'Importing…' : 'Choose the file and import…'}</button>
+          <button class="btn" type="submit" disabled={busy || pass.length === 0}>{busy ? 'Importing…' : 'Choose the file and import…'}</button>
         </div>
       </form>
     </details>

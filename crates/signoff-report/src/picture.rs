@@ -1,0 +1,237 @@
+//! Every picture Signoff decodes goes through here: the report's inline
+//! pictures ([`dimensions_of_file`] while laying out, [`decode_file`] while
+//! writing) and the app's evidence thumbnails ([`thumbnail`]). One set of
+//! limits, checked from the header before a pixel is allocated:
+//!
+//! - at most [`MAX_SIDE`] pixels wide and high (8,192);
+//! - at most [`MAX_DECODED_BYTES`] of decoded pixels (128 MiB, at the
+//!   picture's own depth: an 8K screenshot, 7,680 × 4,320 RGBA, is 126.6
+//!   MiB); the same figure bounds what the decoders allocate for themselves
+//!   (`image::Limits::max_alloc`);
+//! - at most [`MAX_FILE_BYTES`] of encoded input (64 MiB), since the JPEG
+//!   decoder reads its whole input first.
+//!
+//! PNG, JPEG, GIF and WebP only (the first frame of an animation). A
+//! picture outside the limits is never decoded: the report prints "picture
+//! too large to render" where it would have been (the file itself is still
+//! embedded with its SHA-256), the app shows a placeholder. It deliberately
+//! does not scale while decoding (no format here supports it well), so the
+//! limits are what bound memory: two workers of the report writer hold at
+//! most two decoded pictures.
+//!
+//! `decode(&[u8])` is also the entry point of the picture fuzz target, so
+//! its signature stays as it is.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Cursor, Seek, SeekFrom};
+use std::path::Path;
+
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
+
+/// Widest and tallest picture decoded, in pixels.
+pub const MAX_SIDE: u32 = 8192;
+/// Most bytes the decoded pixels of one picture may take, and most bytes a
+/// decoder may allocate besides them.
+pub const MAX_DECODED_BYTES: u64 = 128 << 20;
+/// Largest encoded picture read.
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
+
+/// A decoded picture, within the limits.
+#[derive(Debug, Clone)]
+pub struct Picture {
+    image: DynamicImage,
+}
+
+/// Why a picture is not shown.
+#[derive(Debug, thiserror::Error)]
+pub enum PictureError {
+    /// Over [`MAX_SIDE`] or [`MAX_DECODED_BYTES`], as its header says.
+    #[error("picture too large to render ({})", too_large(.width, .height, .decoded_bytes))]
+    TooLarge {
+        width: u32,
+        height: u32,
+        /// The decoded size its header announces.
+        decoded_bytes: u64,
+    },
+    /// Over [`MAX_FILE_BYTES`] before decoding.
+    #[error("picture file too large to render ({} MiB > {} MiB)", mib(.0), MAX_FILE_BYTES >> 20)]
+    FileTooLarge(u64),
+    #[error("not a PNG, JPEG, GIF or WebP picture")]
+    Unsupported,
+    /// Damaged, truncated, or a header the data does not match.
+    #[error("the picture could not be decoded ({0})")]
+    Unreadable(String),
+}
+
+impl PictureError {
+    /// A stable code for front ends.
+    pub fn code(&self) -> &'static str {
+        match self {
+            PictureError::TooLarge { .. } | PictureError::FileTooLarge(_) => "picture_too_large",
+            PictureError::Unsupported => "picture_unsupported",
+            PictureError::Unreadable(_) => "picture_unreadable",
+        }
+    }
+}
+
+fn mib(bytes: &u64) -> u64 {
+    bytes >> 20
+}
+
+fn too_large(width: &u32, height: &u32, decoded: &u64) -> String {
+    let (width, height, decoded) = (*width, *height, *decoded);
+    if width > MAX_SIDE || height > MAX_SIDE {
+        format!("{width}\u{d7}{height} px > {MAX_SIDE} px per side")
+    } else {
+        format!(
+            "{width}\u{d7}{height} px, {} MiB decoded > {} MiB",
+            decoded.div_ceil(1 << 20),
+            MAX_DECODED_BYTES >> 20
+        )
+    }
+}
+
+/// The limits handed to the `image` decoders.
+fn limits() -> Limits {
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_DECODED_BYTES);
+    limits
+}
+
+fn unreadable(e: impl std::fmt::Display) -> PictureError {
+    // Decoder messages can quote the input; keep them short.
+    let text: String = e.to_string().chars().take(200).collect();
+    PictureError::Unreadable(text)
+}
+
+impl Picture {
+    pub fn width(&self) -> u32 {
+        self.image.width()
+    }
+
+    pub fn height(&self) -> u32 {
+        self.image.height()
+    }
+
+    /// The picture scaled down (area-averaged) to fit `max_w` × `max_h`,
+    /// keeping its proportions; never scaled up.
+    pub fn fit(self, max_w: u32, max_h: u32) -> Picture {
+        if self.width() <= max_w && self.height() <= max_h {
+            return self;
+        }
+        Picture {
+            image: self.image.thumbnail(max_w.max(1), max_h.max(1)),
+        }
+    }
+
+    /// The pixels as 8-bit RGBA.
+    pub fn to_rgba8(&self) -> image::RgbaImage {
+        self.image.to_rgba8()
+    }
+
+    /// Encodes the picture as PNG (8 bits per channel).
+    pub fn to_png(&self) -> Result<Vec<u8>, PictureError> {
+        let image = if self.image.color().has_alpha() {
+            DynamicImage::ImageRgba8(self.image.to_rgba8())
+        } else {
+            DynamicImage::ImageRgb8(self.image.to_rgb8())
+        };
+        let mut out = Cursor::new(Vec::new());
+        image
+            .write_to(&mut out, ImageFormat::Png)
+            .map_err(unreadable)?;
+        Ok(out.into_inner())
+    }
+}
+
+/// Decodes a picture held in memory, within the limits.
+pub fn decode(bytes: &[u8]) -> Result<Picture, PictureError> {
+    decode_from(Cursor::new(bytes))
+}
+
+/// Decodes a picture from a reader positioned at its first byte, within
+/// the limits. The one decoding function: every other entry point ends
+/// here or in [`dimensions_from`].
+pub fn decode_from<R: BufRead + Seek>(reader: R) -> Result<Picture, PictureError> {
+    let decoder = open(reader)?;
+    let image = DynamicImage::from_decoder(decoder).map_err(|e| match e {
+        image::ImageError::Limits(_) => unreadable("it needs more memory than its size says"),
+        other => unreadable(other),
+    })?;
+    Ok(Picture { image })
+}
+
+/// The size of a picture, from its header only, if it is within the
+/// limits (so a picture this accepts is one [`decode_from`] will try).
+pub fn dimensions_from<R: BufRead + Seek>(reader: R) -> Result<(u32, u32), PictureError> {
+    Ok(open(reader)?.dimensions())
+}
+
+/// [`decode_from`] on a file.
+pub fn decode_file(path: &Path) -> Result<Picture, PictureError> {
+    decode_from(BufReader::new(File::open(path).map_err(unreadable)?))
+}
+
+/// [`dimensions_from`] on a file.
+pub fn dimensions_of_file(path: &Path) -> Result<(u32, u32), PictureError> {
+    dimensions_from(BufReader::new(File::open(path).map_err(unreadable)?))
+}
+
+/// A small PNG of the picture for the app's evidence list: at most
+/// `max_side` pixels on its longer side, made here so the webview never
+/// decodes the original.
+pub fn thumbnail(bytes: &[u8], max_side: u32) -> Result<Vec<u8>, PictureError> {
+    decode(bytes)?.fit(max_side, max_side).to_png()
+}
+
+/// Reads the header and checks every limit; the decoder it returns has
+/// the `image` limits set as well.
+fn open<'a, R: BufRead + Seek + 'a>(mut reader: R) -> Result<impl ImageDecoder + 'a, PictureError> {
+    let start = reader.stream_position().map_err(unreadable)?;
+    let end = reader.seek(SeekFrom::End(0)).map_err(unreadable)?;
+    let len = end.saturating_sub(start);
+    if len > MAX_FILE_BYTES {
+        return Err(PictureError::FileTooLarge(len));
+    }
+    // First the header alone, with no dimension limit, to name the size of
+    // a picture that is too large; only the allocation limit applies.
+    reader.seek(SeekFrom::Start(start)).map_err(unreadable)?;
+    let (width, height, decoded_bytes) = {
+        let mut header_limits = Limits::no_limits();
+        header_limits.max_alloc = Some(MAX_DECODED_BYTES);
+        let mut probe = ImageReader::new(&mut reader)
+            .with_guessed_format()
+            .map_err(unreadable)?;
+        supported(probe.format())?;
+        probe.limits(header_limits);
+        let decoder = probe.into_decoder().map_err(unreadable)?;
+        let (w, h) = decoder.dimensions();
+        (w, h, decoder.total_bytes())
+    };
+    if width > MAX_SIDE || height > MAX_SIDE || decoded_bytes > MAX_DECODED_BYTES {
+        return Err(PictureError::TooLarge {
+            width,
+            height,
+            decoded_bytes,
+        });
+    }
+    if width == 0 || height == 0 {
+        return Err(unreadable("it has no pixels"));
+    }
+    reader.seek(SeekFrom::Start(start)).map_err(unreadable)?;
+    let mut image = ImageReader::new(reader)
+        .with_guessed_format()
+        .map_err(unreadable)?;
+    supported(image.format())?;
+    image.limits(limits());
+    image.into_decoder().map_err(unreadable)
+}
+
+fn supported(format: Option<ImageFormat>) -> Result<(), PictureError> {
+    match format {
+        Some(ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::Gif | ImageFormat::WebP) => Ok(()),
+        _ => Err(PictureError::Unsupported),
+    }
+}
