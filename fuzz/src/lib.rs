@@ -38,5 +38,11 @@ pub fn verify(data: &[u8]) {
     let _ = std::hint::black_box(signoff_report::check::check_report(data, &[]));
 }
 
-// The picture decoder target (`signoff_report::picture::decode`) goes here,
-// beside a `src/bin/picture.rs` and an entry in `xtask/src/fuzz.rs` TARGETS.
+/// The picture decoder behind the report's pictures and the app's
+/// thumbnails: decode under its limits, then scale and encode the
+/// thumbnail the webview would receive.
+pub fn picture(data: &[u8]) {
+    if let Ok(p) = signoff_report::picture::decode(data) {
+        std::hint::black_box(p.fit(224, 224).to_png().ok());
+    }
+}

@@ -59,7 +59,12 @@ const TARGETS: &[Target] = &[
         // The largest seed report is well under this.
         max_len: 512 << 10,
     },
-    // The picture decoder (`signoff_report::picture::decode`) joins here.
+    Target {
+        name: "picture",
+        dict: "picture.dict",
+        seeds: &[Seeds::Dir("fuzz/seeds/picture"), Seeds::Dir("icons")],
+        max_len: 256 << 10,
+    },
 ];
 
 /// libFuzzer's options every run shares: the per-input time limit, the

@@ -1,0 +1,4 @@
+//! libFuzzer target: see `signoff_fuzz::picture`.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| signoff_fuzz::picture(data));
