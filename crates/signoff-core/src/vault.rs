@@ -296,7 +296,8 @@ impl TempFile {
 
 /// Whether `path` still names the open `file` (another process may have
 /// removed it). Where files cannot be removed while open, it always does.
-pub(crate) fn still_named(file: &File, path: &Path) -> bool {
+/// The vault's staging files and the report writers' temp files both check it.
+pub fn still_named(file: &File, path: &Path) -> bool {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;

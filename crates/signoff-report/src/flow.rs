@@ -467,7 +467,7 @@ impl Pending {
             let f = File::create(&self.temp).map_err(|e| self.io_error(e))?;
             f.lock().map_err(|e| self.io_error(e))?;
             attempt += 1;
-            if still_named(&f, &self.temp) || attempt >= 10 {
+            if signoff_core::vault::still_named(&f, &self.temp) || attempt >= 10 {
                 return Ok(self.file.get_or_init(|| f));
             }
         }
@@ -518,23 +518,6 @@ impl Pending {
     /// After a successful [`Self::publish`]: nothing is left to remove.
     fn committed(mut self) {
         self.done = true;
-    }
-}
-
-/// Whether `path` still names the open `file`.
-fn still_named(file: &File, path: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        match (file.metadata(), fs::metadata(path)) {
-            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
-            _ => false,
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = (file, path);
-        true
     }
 }
 
