@@ -255,8 +255,10 @@ function CreateIdentity({ onDone }: { onDone: (i: SignerIdentity) => void }) {
       toast('Signing identity created. Keep the passphrase safe: it cannot be recovered.');
     } catch (err) {
       const f = err as ipc.IpcFailure;
+      // A weak passphrase is answered under its field, where the person is
+      // typing; a toast would linger over the form after they fix it.
       if (f.code === 'weak_passphrase') setRefused(f.message);
-      toast(f.message, 'error');
+      else toast(f.message, 'error');
     } finally {
       setBusy(false);
     }
@@ -325,8 +327,10 @@ function ImportIdentity({ onDone }: { onDone: (i: SignerIdentity) => void }) {
       }
     } catch (err) {
       const f = err as ipc.IpcFailure;
+      // A weak passphrase is answered under its field, where the person is
+      // typing; a toast would linger over the form after they fix it.
       if (f.code === 'weak_passphrase') setRefused(f.message);
-      toast(f.message, 'error');
+      else toast(f.message, 'error');
     } finally {
       setBusy(false);
     }
