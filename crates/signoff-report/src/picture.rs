@@ -19,8 +19,14 @@
 //! limits are what bound memory: two workers of the report writer hold at
 //! most two decoded pictures.
 //!
-//! `decode(&[u8])` is also the entry point of the picture fuzz target, so
-//! its signature stays as it is.
+//! Decoding costs time in proportion to the pixels a header announces,
+//! whatever the file's size: a 386-byte progressive JPEG announcing
+//! 8,192 × 4,100 pixels is filled in by the lenient decoder (a cut JPEG
+//! still shows its top rows) at the same cost as a whole picture of that
+//! size. [`PictureLimits`] lets a caller ask for less: the picture fuzz
+//! target decodes through [`decode_within`] under a smaller budget, since
+//! in its instrumented build a whole picture at the default limits takes
+//! longer than libFuzzer's one second per input (see the target's docs).
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Cursor, Seek, SeekFrom};
@@ -36,6 +42,26 @@ pub const MAX_DECODED_BYTES: u64 = 128 << 20;
 /// Largest encoded picture read.
 pub const MAX_FILE_BYTES: u64 = 64 << 20;
 
+/// The limits a picture is decoded under. Signoff decodes everything
+/// under [`PictureLimits::DEFAULT`]; smaller ones are for callers that
+/// must bound time as well as memory (the fuzz target).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PictureLimits {
+    /// Widest and tallest picture decoded, in pixels.
+    pub max_side: u32,
+    /// Most bytes the decoded pixels may take, and most bytes a decoder
+    /// may allocate besides them.
+    pub max_decoded_bytes: u64,
+}
+
+impl PictureLimits {
+    /// [`MAX_SIDE`] and [`MAX_DECODED_BYTES`].
+    pub const DEFAULT: PictureLimits = PictureLimits {
+        max_side: MAX_SIDE,
+        max_decoded_bytes: MAX_DECODED_BYTES,
+    };
+}
+
 /// A decoded picture, within the limits.
 #[derive(Debug, Clone)]
 pub struct Picture {
@@ -45,13 +71,15 @@ pub struct Picture {
 /// Why a picture is not shown.
 #[derive(Debug, thiserror::Error)]
 pub enum PictureError {
-    /// Over [`MAX_SIDE`] or [`MAX_DECODED_BYTES`], as its header says.
-    #[error("picture too large to render ({})", too_large(.width, .height, .decoded_bytes))]
+    /// Over the side or decoded-bytes limit, as its header says.
+    #[error("picture too large to render ({})", too_large(.width, .height, .decoded_bytes, .limits))]
     TooLarge {
         width: u32,
         height: u32,
         /// The decoded size its header announces.
         decoded_bytes: u64,
+        /// The limits it is over.
+        limits: PictureLimits,
     },
     /// Over [`MAX_FILE_BYTES`] before decoding.
     #[error("picture file too large to render ({} MiB > {} MiB)", mib(.0), MAX_FILE_BYTES >> 20)]
@@ -78,25 +106,26 @@ fn mib(bytes: &u64) -> u64 {
     bytes >> 20
 }
 
-fn too_large(width: &u32, height: &u32, decoded: &u64) -> String {
+fn too_large(width: &u32, height: &u32, decoded: &u64, limits: &PictureLimits) -> String {
     let (width, height, decoded) = (*width, *height, *decoded);
-    if width > MAX_SIDE || height > MAX_SIDE {
-        format!("{width}\u{d7}{height} px > {MAX_SIDE} px per side")
+    let max_side = limits.max_side;
+    if width > max_side || height > max_side {
+        format!("{width}\u{d7}{height} px > {max_side} px per side")
     } else {
         format!(
             "{width}\u{d7}{height} px, {} MiB decoded > {} MiB",
             decoded.div_ceil(1 << 20),
-            MAX_DECODED_BYTES >> 20
+            limits.max_decoded_bytes >> 20
         )
     }
 }
 
 /// The limits handed to the `image` decoders.
-fn limits() -> Limits {
+fn image_limits(within: &PictureLimits) -> Limits {
     let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(MAX_DECODED_BYTES);
+    limits.max_image_width = Some(within.max_side);
+    limits.max_image_height = Some(within.max_side);
+    limits.max_alloc = Some(within.max_decoded_bytes);
     limits
 }
 
@@ -146,16 +175,29 @@ impl Picture {
     }
 }
 
-/// Decodes a picture held in memory, within the limits.
+/// Decodes a picture held in memory, within the default limits.
 pub fn decode(bytes: &[u8]) -> Result<Picture, PictureError> {
-    decode_from(Cursor::new(bytes))
+    decode_within(bytes, &PictureLimits::DEFAULT)
+}
+
+/// Decodes a picture held in memory, within `limits`.
+pub fn decode_within(bytes: &[u8], limits: &PictureLimits) -> Result<Picture, PictureError> {
+    decode_from_within(Cursor::new(bytes), limits)
 }
 
 /// Decodes a picture from a reader positioned at its first byte, within
-/// the limits. The one decoding function: every other entry point ends
-/// here or in [`dimensions_from`].
+/// the default limits.
 pub fn decode_from<R: BufRead + Seek>(reader: R) -> Result<Picture, PictureError> {
-    let decoder = open(reader)?;
+    decode_from_within(reader, &PictureLimits::DEFAULT)
+}
+
+/// The one decoding function: every other entry point ends here or in
+/// [`dimensions_from`].
+fn decode_from_within<R: BufRead + Seek>(
+    reader: R,
+    limits: &PictureLimits,
+) -> Result<Picture, PictureError> {
+    let decoder = open(reader, limits)?;
     let image = DynamicImage::from_decoder(decoder).map_err(|e| match e {
         image::ImageError::Limits(_) => unreadable("it needs more memory than its size says"),
         other => unreadable(other),
@@ -166,7 +208,7 @@ pub fn decode_from<R: BufRead + Seek>(reader: R) -> Result<Picture, PictureError
 /// The size of a picture, from its header only, if it is within the
 /// limits (so a picture this accepts is one [`decode_from`] will try).
 pub fn dimensions_from<R: BufRead + Seek>(reader: R) -> Result<(u32, u32), PictureError> {
-    Ok(open(reader)?.dimensions())
+    Ok(open(reader, &PictureLimits::DEFAULT)?.dimensions())
 }
 
 /// [`decode_from`] on a file.
@@ -188,7 +230,10 @@ pub fn thumbnail(bytes: &[u8], max_side: u32) -> Result<Vec<u8>, PictureError> {
 
 /// Reads the header and checks every limit; the decoder it returns has
 /// the `image` limits set as well.
-fn open<'a, R: BufRead + Seek + 'a>(mut reader: R) -> Result<impl ImageDecoder + 'a, PictureError> {
+fn open<'a, R: BufRead + Seek + 'a>(
+    mut reader: R,
+    within: &PictureLimits,
+) -> Result<impl ImageDecoder + 'a, PictureError> {
     let start = reader.stream_position().map_err(unreadable)?;
     let end = reader.seek(SeekFrom::End(0)).map_err(unreadable)?;
     let len = end.saturating_sub(start);
@@ -200,7 +245,7 @@ fn open<'a, R: BufRead + Seek + 'a>(mut reader: R) -> Result<impl ImageDecoder +
     reader.seek(SeekFrom::Start(start)).map_err(unreadable)?;
     let (width, height, decoded_bytes) = {
         let mut header_limits = Limits::no_limits();
-        header_limits.max_alloc = Some(MAX_DECODED_BYTES);
+        header_limits.max_alloc = Some(within.max_decoded_bytes);
         let mut probe = ImageReader::new(&mut reader)
             .with_guessed_format()
             .map_err(unreadable)?;
@@ -210,11 +255,15 @@ fn open<'a, R: BufRead + Seek + 'a>(mut reader: R) -> Result<impl ImageDecoder +
         let (w, h) = decoder.dimensions();
         (w, h, decoder.total_bytes())
     };
-    if width > MAX_SIDE || height > MAX_SIDE || decoded_bytes > MAX_DECODED_BYTES {
+    if width > within.max_side
+        || height > within.max_side
+        || decoded_bytes > within.max_decoded_bytes
+    {
         return Err(PictureError::TooLarge {
             width,
             height,
             decoded_bytes,
+            limits: *within,
         });
     }
     if width == 0 || height == 0 {
@@ -225,7 +274,7 @@ fn open<'a, R: BufRead + Seek + 'a>(mut reader: R) -> Result<impl ImageDecoder +
         .with_guessed_format()
         .map_err(unreadable)?;
     supported(image.format())?;
-    image.limits(limits());
+    image.limits(image_limits(within));
     image.into_decoder().map_err(unreadable)
 }
 

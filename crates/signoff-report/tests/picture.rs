@@ -407,3 +407,26 @@ fn a_draft_with_four_picture_bombs_stays_small_and_embeds_them() {
         assert!(found, "file {} is embedded whole", i + 1);
     }
 }
+
+/// The picture fuzz target's first finding (issue 11): a 386-byte cut
+/// progressive JPEG announcing 8,192 × 4,100 grey pixels. Within the
+/// default limits it is a picture like any other of its size: the lenient
+/// JPEG decoder fills in the missing blocks (as for any cut JPEG), in the
+/// time and memory of a whole picture of that size (33.6 MB of pixels), and
+/// its thumbnail is small. A smaller budget refuses it from its header.
+#[test]
+fn a_cut_jpeg_announcing_many_pixels_decodes_within_the_limits_or_is_refused_by_a_budget() {
+    let finding = include_bytes!("fixtures/jpeg-8192x4100-cut.jpg");
+    let p = picture::decode(finding).expect("within the default limits");
+    assert_eq!((p.width(), p.height()), (8192, 4100));
+    let thumb = p.fit(224, 224);
+    assert_eq!((thumb.width(), thumb.height()), (224, 112));
+    let budget = picture::PictureLimits {
+        max_side: MAX_SIDE,
+        max_decoded_bytes: 4 << 20,
+    };
+    let (w, h, message) = too_large(picture::decode_within(finding, &budget));
+    assert_eq!((w, h), (8192, 4100));
+    assert!(message.contains("33 MiB decoded > 4 MiB"), "{message}");
+    assert!(peak_rss() < PEAK_BOUND, "peak RSS {} MiB", peak_rss() >> 20);
+}
