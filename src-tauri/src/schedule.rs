@@ -27,14 +27,12 @@ pub async fn list_tasks(
     state: State<'_, AppState>,
     include_archived: bool,
 ) -> Res<Vec<TaskStatus>> {
-    let actor = state.actor.clone();
-    state.with(|ws| ws.list_tasks(&actor, include_archived, None))
+    state.with(|ws| ws.list_tasks(include_archived, None))
 }
 
 #[tauri::command]
 pub async fn show_task(state: State<'_, AppState>, id: String) -> Res<TaskDetail> {
-    let actor = state.actor.clone();
-    state.with(|ws| ws.show_task(&actor, &id))
+    state.with(|ws| ws.show_task(&id))
 }
 
 #[tauri::command]
@@ -69,8 +67,7 @@ pub async fn calendar(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Res<Vec<CalendarEntry>> {
-    let actor = state.actor.clone();
-    state.with(|ws| ws.calendar(&actor, from, to))
+    state.with(|ws| ws.calendar(from, to))
 }
 
 /// Opens the native multi-file dialog for a completion's evidence; the UI
@@ -203,8 +200,7 @@ pub async fn complete_task(
 /// or `None` when cancelled.
 #[tauri::command]
 pub async fn export_ics(app: AppHandle, state: State<'_, AppState>) -> Res<Option<String>> {
-    let actor = state.actor.clone();
-    let text = state.with(|ws| ws.schedule_ics(&actor))?;
+    let text = state.with(|ws| ws.schedule_ics())?;
     let path = match scripted_pick() {
         Some(p) => p.into_iter().next(),
         None => app
@@ -297,7 +293,7 @@ fn notify_pending(app: &AppHandle) {
     let Ok(mut ws) = state.open_another() else {
         return;
     };
-    let Ok(notices) = ws.pending_notices(&state.actor) else {
+    let Ok(notices) = ws.pending_notices() else {
         return;
     };
     for n in notices {

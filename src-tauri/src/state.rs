@@ -41,6 +41,14 @@ impl AppState {
             .and_then(|n| Actor::new(&n).ok())
             .or_else(|| Actor::new("unknown user").ok())
             .expect("a constant actor name is valid");
+        // The built-in maintenance tasks are seeded once, here, so the
+        // schedule's reads need not write. If that fails (the database held
+        // by another process, or a read-only file) the workspace still
+        // opens; the next start or the first task added seeds them.
+        let mut workspace = workspace;
+        if let Ok(ws) = workspace.as_mut() {
+            let _ = ws.ensure_builtin_schedule(&actor);
+        }
         AppState {
             data_dir,
             actor,

@@ -423,8 +423,15 @@ fn schedule(
 ) -> Result<ExitCode> {
     use signoff_core::schedule::{CompleteOptions, NewTask, Standing, TaskState};
     match cmd {
-        ScheduleCmd::List { all, as_of } => out.tasks(&ws.list_tasks(actor, *all, *as_of)?)?,
-        ScheduleCmd::Show { task } => out.task(&ws.show_task(actor, task)?)?,
+        // Showing the schedule seeds the built-in tasks the first time.
+        ScheduleCmd::List { all, as_of } => {
+            ws.ensure_builtin_schedule(actor)?;
+            out.tasks(&ws.list_tasks(*all, *as_of)?)?
+        }
+        ScheduleCmd::Show { task } => {
+            ws.ensure_builtin_schedule(actor)?;
+            out.task(&ws.show_task(task)?)?
+        }
         ScheduleCmd::Add {
             title,
             every,
@@ -478,11 +485,12 @@ fn schedule(
                 b.finish();
             }
             let done = done?;
-            let detail = ws.show_task(actor, task)?;
+            let detail = ws.show_task(task)?;
             out.completed(&done, &detail.status)?;
         }
         ScheduleCmd::Due { as_of } => {
-            let due = ws.due_tasks(actor, *as_of)?;
+            ws.ensure_builtin_schedule(actor)?;
+            let due = ws.due_tasks(*as_of)?;
             out.due(&due)?;
             if due.iter().any(|s| s.standing == Standing::Overdue) {
                 return Ok(ExitCode::FAILURE);
@@ -523,7 +531,10 @@ fn schedule(
             let today = ws.today();
             let from = from.unwrap_or(today - chrono::Days::new(365));
             let to = to.unwrap_or(today + chrono::Days::new(92));
-            out.calendar(&ws.calendar(actor, from, to)?)?;
+            // A period refused writes nothing, not even the built-in tasks.
+            signoff_core::schedule::check_period("the calendar", from, to)?;
+            ws.ensure_builtin_schedule(actor)?;
+            out.calendar(&ws.calendar(from, to)?)?;
         }
         ScheduleCmd::Report {
             from,
@@ -555,7 +566,8 @@ fn schedule(
             out.report_written(&written?, output)?;
         }
         ScheduleCmd::Ics { output } => {
-            let text = ws.schedule_ics(actor)?;
+            ws.ensure_builtin_schedule(actor)?;
+            let text = ws.schedule_ics()?;
             signoff_report::flow::save_file(output, text.as_bytes())?;
             out.message(
                 &format!("wrote the schedule to {}", output.display()),

@@ -1120,7 +1120,8 @@ fn reminders_are_shown_once_and_edits_keep_history() {
     let mut ws = workspace(dir.path());
     let today = ws.today();
     // Archive the built-ins so only our task counts.
-    for t in ws.list_tasks(&alice(), false, None).expect("list") {
+    ws.ensure_builtin_schedule(&alice()).expect("seed");
+    for t in ws.list_tasks(false, None).expect("list") {
         ws.set_task_state(
             &alice(),
             &t.task.id,
@@ -1136,20 +1137,18 @@ fn reminders_are_shown_once_and_edits_keep_history() {
         ..NewTask::default()
     };
     let task = ws.add_task(&alice(), &new).expect("add");
-    let notices = ws.pending_notices(&alice()).expect("notices");
+    let notices = ws.pending_notices().expect("notices");
     assert_eq!(notices.len(), 1, "{notices:?}");
     assert_eq!(
         notices[0].kind,
         if task.days_late > 1 { "overdue" } else { "due" }
     );
     ws.mark_notified(&notices[0]).expect("mark");
-    assert!(ws.pending_notices(&alice()).expect("again").is_empty());
+    assert!(ws.pending_notices().expect("again").is_empty());
     drop(ws);
     let mut ws = workspace(dir.path());
     assert!(
-        ws.pending_notices(&alice())
-            .expect("after a restart")
-            .is_empty(),
+        ws.pending_notices().expect("after a restart").is_empty(),
         "a relaunch does not repeat a notice"
     );
 
@@ -1173,7 +1172,7 @@ fn reminders_are_shown_once_and_edits_keep_history() {
         )
         .expect("edit");
     assert_eq!(edited.task.cadence, "every 2 weeks");
-    let detail = ws.show_task(&alice(), &task.task.id).expect("show");
+    let detail = ws.show_task(&task.task.id).expect("show");
     assert_eq!(
         detail.completions,
         vec![done],
@@ -1293,7 +1292,8 @@ fn issue_10_a_workspace_changed_only_through_signoff_replays_cleanly() {
         .expect("fixed");
     assert_history_clean(&ws, "after sign-off and reopen");
 
-    for t in ws.list_tasks(&a, false, None).expect("seeds") {
+    ws.ensure_builtin_schedule(&a).expect("seed");
+    for t in ws.list_tasks(false, None).expect("seeds") {
         ws.set_task_state(&a, &t.task.id, TaskState::Archived)
             .expect("archive");
     }

@@ -207,7 +207,11 @@ pub fn sign_maintenance_log(
 ) -> Result<Written> {
     // The log's history is what this report vouches for.
     ws.require_intact_history()?;
-    let log = ws.maintenance_log(actor, from, to)?;
+    // The log shows the built-in tasks once the schedule is in use; a
+    // period refused writes nothing, not even them.
+    signoff_core::schedule::check_period("the maintenance log", from, to)?;
+    ws.ensure_builtin_schedule(actor)?;
+    let log = ws.maintenance_log(from, to)?;
     let digest = log.digest();
     let report_id = format!("ML-{from}-{to}-{}", digest[..12].to_ascii_uppercase());
     let signed_at = display_time(&ws.now());

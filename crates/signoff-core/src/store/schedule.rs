@@ -4,10 +4,11 @@
 use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, Row, params};
 
-use super::{Store, Tx, parse_date};
-use crate::error::{Error, Result};
+use super::codec::{Stored, collect, decode, parse_date};
+use super::{Store, Tx};
+use crate::error::Result;
 use crate::model::Actor;
-use crate::schedule::{Anchor, Completion, CompletionFile, History, Pause, Task, TaskState};
+use crate::schedule::{Completion, CompletionFile, History, Pause, Task, TaskState};
 use crate::vault::StoredBlob;
 
 const TASK_COLUMNS: &str = "id, title, guidance, cadence, start_on, grace_days, owner, anchor, \
@@ -46,16 +47,8 @@ fn task_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Task>> {
             start_on: parse_date(&start)?,
             grace_days: grace,
             owner,
-            anchor: match anchor.as_str() {
-                "completion" => Anchor::Completion,
-                _ => Anchor::Schedule,
-            },
-            state: match state.as_str() {
-                "paused" => TaskState::Paused,
-                "archived" => TaskState::Archived,
-                "active" => TaskState::Active,
-                other => return Err(Error::Invalid(format!("unknown task state '{other}'"))),
-            },
+            anchor: decode(&anchor)?,
+            state: decode(&state)?,
             builtin: builtin == 1,
             created_at: at,
             created_by: by,
@@ -77,12 +70,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(&format!("SELECT {TASK_COLUMNS} FROM tasks ORDER BY rowid"))?;
-        let rows = stmt.query_map([], task_from_row)?;
-        let mut out = Vec::new();
-        for r in rows {
-            out.push(r??);
-        }
-        Ok(out)
+        collect(stmt.query_map([], task_from_row)?)
     }
 
     pub fn task(&self, id: &str) -> Result<Option<Task>> {
@@ -229,11 +217,8 @@ impl Tx<'_> {
                 t.start_on.to_string(),
                 t.grace_days,
                 t.owner,
-                match t.anchor {
-                    Anchor::Schedule => "schedule",
-                    Anchor::Completion => "completion",
-                },
-                t.state.as_str(),
+                t.anchor.as_stored(),
+                t.state.as_stored(),
                 i64::from(t.builtin),
                 t.created_at,
                 t.created_by
@@ -262,7 +247,7 @@ impl Tx<'_> {
     pub fn set_task_state(&self, id: &str, state: TaskState) -> Result<()> {
         self.tx.execute(
             "UPDATE tasks SET state = ?2 WHERE id = ?1",
-            params![id, state.as_str()],
+            params![id, state.as_stored()],
         )?;
         Ok(())
     }
@@ -351,5 +336,50 @@ impl Tx<'_> {
             params![task, due_on.to_string(), kind, at],
         )?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Error;
+
+    #[test]
+    fn an_unknown_task_state_or_anchor_is_a_database_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(&dir.path().join("db")).expect("open");
+        let by = Actor::new("alice").expect("actor");
+        let day = NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
+        let task = crate::schedule::builtin::tasks(day, "2026-01-01T00:00:00Z", &by)
+            .into_iter()
+            .next()
+            .expect("a built-in task");
+        store.write(|tx| tx.insert_task(&task)).expect("task");
+        for (sql, want) in [
+            (
+                "UPDATE tasks SET state = 'asleep'",
+                "unknown task state 'asleep' in the database",
+            ),
+            (
+                "UPDATE tasks SET state = 'active', anchor = 'moon'",
+                "unknown task anchor 'moon' in the database",
+            ),
+        ] {
+            store
+                .conn
+                .execute_batch(&format!(
+                    "PRAGMA ignore_check_constraints = ON; {sql}; PRAGMA ignore_check_constraints = OFF;"
+                ))
+                .expect("edit");
+            for err in [
+                store.tasks().map(drop).expect_err("tasks"),
+                store.task(&task.id).map(drop).expect_err("task"),
+            ] {
+                assert!(
+                    matches!(err, Error::Database(_)) && err.to_string().ends_with(want),
+                    "{err}"
+                );
+            }
+        }
     }
 }
