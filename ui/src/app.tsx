@@ -10,7 +10,7 @@ import { ReviewSign } from './screens/ReviewSign';
 import { TaskPage } from './screens/TaskPage';
 import { Verify } from './screens/Verify';
 import { Walkthrough } from './screens/Walkthrough';
-import { flushAll, saveState, toasts } from './store';
+import { flushAll, saveState, toasts, workspaceVersion } from './store';
 
 export type Route =
   | { name: 'home' }
@@ -30,7 +30,6 @@ const POLL_MS = 2000;
 export function App() {
   const [route, setRoute] = useState<Route>({ name: 'home' });
   const [status, setStatus] = useState<AppStatus | null>(null);
-  const [version, setVersion] = useState(0);
   const [runTitle, setRunTitle] = useState('');
 
   useEffect(() => {
@@ -42,7 +41,7 @@ export function App() {
     let last = -1;
     const check = () =>
       ipc.workspaceVersion().then((v) => {
-        if (last !== -1 && v !== last) setVersion(v);
+        if (last !== -1 && v !== last) workspaceVersion.set(v);
         last = v;
       }, () => undefined);
     check();
@@ -87,23 +86,23 @@ export function App() {
           {route.name === 'maintenance' && <span>Maintenance</span>}
           {route.name === 'task' && (
             <>
-              <a href="#" onClick={(e) => { e.preventDefault(); go({ name: 'maintenance' }); }}>Maintenance</a>
+              <button class="linklike link" onClick={() => go({ name: 'maintenance' })}>Maintenance</button>
               <span aria-hidden="true"> / </span>
               <span>{route.id}</span>
             </>
           )}
           {route.name === 'run' && (
             <>
-              <a href="#" onClick={(e) => { e.preventDefault(); go({ name: 'home' }); }}>Runs</a>
+              <button class="linklike link" onClick={() => go({ name: 'home' })}>Runs</button>
               <span aria-hidden="true"> / </span>
               <span data-testid="current-run">{runTitle}</span>
             </>
           )}
           {route.name === 'review' && (
             <>
-              <a href="#" onClick={(e) => { e.preventDefault(); go({ name: 'home' }); }}>Runs</a>
+              <button class="linklike link" onClick={() => go({ name: 'home' })}>Runs</button>
               <span aria-hidden="true"> / </span>
-              <a href="#" onClick={(e) => { e.preventDefault(); go({ name: 'run', id: route.id }); }}>{runTitle || `Run #${route.id}`}</a>
+              <button class="linklike link" onClick={() => go({ name: 'run', id: route.id })}>{runTitle || `Run #${route.id}`}</button>
               <span aria-hidden="true"> / </span>
               <span>Review &amp; sign</span>
             </>
@@ -119,16 +118,16 @@ export function App() {
         {status && <span class="who" title={`Data: ${status.dataDir}`}>{status.actor}</span>}
       </header>
       <main class="content" id="main">
-        {route.name === 'home' && <Home go={go} version={version} />}
+        {route.name === 'home' && <Home go={go} />}
         {route.name === 'new-run' && <NewRun go={go} preselect={route.template} />}
         {route.name === 'import' && <ImportChecklist go={go} />}
         {route.name === 'run' && (
-          <Walkthrough key={route.id} runId={route.id} initialItem={route.item} go={go} version={version} onTitle={setRunTitle} actor={status?.actor ?? ''} />
+          <Walkthrough key={route.id} runId={route.id} initialItem={route.item} go={go} onTitle={setRunTitle} actor={status?.actor ?? ''} />
         )}
-        {route.name === 'review' && <ReviewSign key={route.id} runId={route.id} go={go} version={version} />}
+        {route.name === 'review' && <ReviewSign key={route.id} runId={route.id} go={go} />}
         {route.name === 'verify' && <Verify />}
-        {route.name === 'maintenance' && <Maintenance go={go} version={version} />}
-        {route.name === 'task' && <TaskPage key={route.id} id={route.id} go={go} version={version} />}
+        {route.name === 'maintenance' && <Maintenance go={go} />}
+        {route.name === 'task' && <TaskPage key={route.id} id={route.id} go={go} />}
       </main>
       <Toasts />
     </div>

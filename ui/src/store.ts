@@ -1,6 +1,9 @@
-// Small shared stores: the save indicator, toasts, and the savers that must
-// flush before the window closes. No framework state library needed.
+// Small shared stores: the workspace version, the save indicator, toasts,
+// and the savers that must flush before the window closes; and what a save
+// does when the database is busy. No framework state library needed.
 import { useEffect, useState } from 'preact/hooks';
+
+import { IpcFailure } from './ipc';
 
 type Listener = () => void;
 
@@ -25,6 +28,10 @@ function createStore<T>(initial: T) {
   };
 }
 
+/** The workspace's data version, polled by the app: it changes when the CLI
+ * or another window changed data, and every `useResource` loads again. */
+export const workspaceVersion = createStore(0);
+
 export type SaveState = { pending: number; error: string | null; lastSaved: number | null };
 export const saveState = createStore<SaveState>({ pending: 0, error: null, lastSaved: null });
 
@@ -41,6 +48,22 @@ export async function tracked<T>(work: () => Promise<T>): Promise<T> {
     const t = saveState.get();
     saveState.set({ ...t, pending: t.pending - 1, error: (e as Error).message });
     throw e;
+  }
+}
+
+/** How long a save waits before its one more try on a busy database. */
+const LOCKED_RETRY_MS = 500;
+
+/** Runs `work`, and once more after a short wait if the database was busy
+ * (`database_locked`: the CLI or another window is writing). Any other
+ * failure, or a second one, is thrown to the caller. */
+export async function retryIfLocked<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    if (!(e instanceof IpcFailure && e.code === 'database_locked')) throw e;
+    await new Promise((r) => setTimeout(r, LOCKED_RETRY_MS));
+    return work();
   }
 }
 

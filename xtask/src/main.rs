@@ -40,7 +40,7 @@ fn task() -> Result<()> {
         "deps" => system::ensure(system::TEST),
         _ => {
             eprintln!(
-                "usage: cargo xtask <task>\n\n  run      build and launch the Signoff desktop app (installs what it needs)\n  test     every check: fmt, clippy, type check, unit, integration, crash and end-to-end tests\n  soak     1,000 kill rounds: every writing operation SIGKILLed mid-way, checked after each (`soak N` for N rounds)\n  bench    evidence import, result persistence and signed export benchmarks (release build; `bench report` for the last alone)\n  measure  app launch time, opening a 2,000-item run, idle memory, binary size\n  fuzz     coverage-guided fuzzing: `fuzz [TARGET] [--time SECONDS | --runs N] [--dir DIR]` (10 million executions per target by default)\n  codegen  regenerate the UI's TypeScript bindings from the Rust types\n  deps     install the system packages only"
+                "usage: cargo xtask <task>\n\n  run      build and launch the Signoff desktop app (installs what it needs)\n  test     every check: fmt, clippy, UI type check and lint, unit, integration, crash and end-to-end tests\n  soak     1,000 kill rounds: every writing operation SIGKILLed mid-way, checked after each (`soak N` for N rounds)\n  bench    evidence import, result persistence and signed export benchmarks (release build; `bench report` for the last alone)\n  measure  app launch time, opening a 2,000-item run, idle memory, binary size\n  fuzz     coverage-guided fuzzing: `fuzz [TARGET] [--time SECONDS | --runs N] [--dir DIR]` (10 million executions per target by default)\n  codegen  regenerate the UI's TypeScript bindings from the Rust types\n  deps     install the system packages only"
             );
             if task == "help" {
                 Ok(())
@@ -88,6 +88,7 @@ pub(crate) fn build_release() -> Result<()> {
 fn test() -> Result<()> {
     system::ensure(system::TEST)?;
     build_ui()?;
+    lint_ui()?;
     step("cargo fmt --check");
     cargo(&["fmt", "--all", "--", "--check"])?;
     step("cargo clippy (warnings are errors)");
@@ -169,6 +170,14 @@ fn build_ui() -> Result<()> {
     npm(&ui, &["run", "check"])?;
     step("ui: vite build");
     npm(&ui, &["run", "build"])
+}
+
+/// The UI's lint (ESLint with the Rules of Hooks: hooks called
+/// unconditionally, complete dependency lists, refs not read while
+/// rendering); a check of `cargo xtask test`, run after `build_ui`.
+fn lint_ui() -> Result<()> {
+    step("ui: lint (eslint, react-hooks rules)");
+    npm(&workspace_root().join("ui"), &["run", "lint"])
 }
 
 /// The real app in its real webview: tauri-driver + WebKitWebDriver under Xvfb.

@@ -1,8 +1,10 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 
 import { humanSize, shortHash } from '../format';
+import { useLatest } from '../hooks/latest';
 import * as ipc from '../ipc';
 import type { Evidence, EvidenceProgress, RunItem } from '../ipc';
+import { useShortcuts } from '../shortcuts';
 import { toast, tracked } from '../store';
 
 type Props = { runId: number; item: RunItem; onChange: () => void };
@@ -16,10 +18,6 @@ export function EvidencePanel({ runId, item, onChange }: Props) {
   const [text, setText] = useState('');
   const [label, setLabel] = useState('');
   const [busy, setBusy] = useState(false);
-  const itemRef = useRef(item.id);
-  itemRef.current = item.id;
-  const sensitiveRef = useRef(sensitive);
-  sensitiveRef.current = sensitive;
 
   const run = async (work: () => Promise<unknown>, done?: string) => {
     setBusy(true);
@@ -42,42 +40,40 @@ export function EvidencePanel({ runId, item, onChange }: Props) {
       if (added.length) toast(`Attached ${added.map((a) => a.name).join(', ')}`);
     });
 
+  useShortcuts({ attach: () => void attach() });
+
+  // Files dropped on the window and screenshots pasted go to the item shown
+  // when they arrive, with the sensitivity ticked then.
+  const latestRef = useLatest({ itemId: item.id, sensitive, run });
   useEffect(() => {
     const subs = [
       ipc.onProgress(setProgress),
       ipc.onDragState(setDragging),
-      ipc.onDropped((d) =>
-        run(async () => {
-          const added = await ipc.addEvidenceDropped(d.token, runId, itemRef.current, sensitiveRef.current);
+      ipc.onDropped((d) => {
+        const { itemId, sensitive, run } = latestRef.current;
+        void run(async () => {
+          const added = await ipc.addEvidenceDropped(d.token, runId, itemId, sensitive);
           toast(`Attached ${added.map((a) => a.name).join(', ')}`);
-        }),
-      ),
+        });
+      }),
     ];
     const onPaste = (e: ClipboardEvent) => {
       const file = [...(e.clipboardData?.items ?? [])].find((i) => i.kind === 'file' && i.type.startsWith('image/'))?.getAsFile();
       if (!file) return;
       e.preventDefault();
+      const { itemId, sensitive, run } = latestRef.current;
       void run(async () => {
         const bytes = new Uint8Array(await file.arrayBuffer());
-        const ev = await ipc.addEvidenceBytes(runId, itemRef.current, bytes, file.type, sensitiveRef.current);
+        const ev = await ipc.addEvidenceBytes(runId, itemId, bytes, file.type, sensitive);
         toast(`Pasted screenshot attached (${humanSize(ev.size)})`);
       });
     };
-    const onKey = (e: KeyboardEvent) => {
-      const el = e.target as HTMLElement;
-      if (e.key === 'a' && !e.ctrlKey && !e.metaKey && !e.altKey && !['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName)) {
-        e.preventDefault();
-        void attach();
-      }
-    };
     document.addEventListener('paste', onPaste);
-    window.addEventListener('keydown', onKey);
     return () => {
       subs.forEach((s) => void s.then((un) => un()));
       document.removeEventListener('paste', onPaste);
-      window.removeEventListener('keydown', onKey);
     };
-  }, [runId, item.id, sensitive]);
+  }, [runId, latestRef]);
 
   const submitForm = (e: Event) => {
     e.preventDefault();
@@ -169,7 +165,7 @@ function EvidenceRow({ ev, onRemove }: { ev: Evidence; onRemove: () => void }) {
     return () => {
       if (url) URL.revokeObjectURL(url);
     };
-  }, [ev.id]);
+  }, [ev.id, ev.kind, ev.mediaType]);
   const icon = ev.kind === 'note' ? '✎' : ev.kind === 'link' ? '↗' : '▤';
   return (
     <li class="evidence-row" data-evidence={ev.id} data-kind={ev.kind}>

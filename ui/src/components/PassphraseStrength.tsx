@@ -21,7 +21,8 @@ type Props = {
 
 export function NewPassphrase({ label, value, onInput, userInputs, refused, testid }: Props) {
   const [check, setCheck] = useState<PassphraseCheck | null>(null);
-  const inputs = userInputs.join('\u0000');
+  // The effect runs again when the words change, not when the array is new.
+  const inputs = JSON.stringify(userInputs);
   useEffect(() => {
     if (!value) {
       setCheck(null);
@@ -29,7 +30,7 @@ export function NewPassphrase({ label, value, onInput, userInputs, refused, test
     }
     let current = true;
     const timer = setTimeout(() => {
-      ipc.passphraseStrength(value, userInputs).then(
+      ipc.passphraseStrength(value, JSON.parse(inputs) as string[]).then(
         (c) => current && setCheck(c),
         () => current && setCheck(null),
       );

@@ -1,37 +1,41 @@
-import { useEffect, useState } from 'preact/hooks';
-
 import type { Nav } from '../app';
+import { TaskRow } from '../components/Schedule';
 import { ProgressBar } from '../components/Status';
 import { count, isoDate, when } from '../format';
+import { useResource } from '../hooks/resource';
 import * as ipc from '../ipc';
-import type { RunSummary, TaskStatus, TemplateSummary } from '../ipc';
-import { TaskRow } from './Maintenance';
+import type { RunSummary } from '../ipc';
 
 /** Home lists at most this many tasks; the rest are one click away. */
 const WEEK_SHOWN = 4;
 
-export function Home({ go, version }: { go: Nav; version: number }) {
-  const [runs, setRuns] = useState<RunSummary[] | null>(null);
-  const [templates, setTemplates] = useState<TemplateSummary[]>([]);
-  const [tasks, setTasks] = useState<TaskStatus[]>([]);
-  const [error, setError] = useState<string | null>(null);
+async function loadRuns() {
+  const [runs, templates] = await Promise.all([ipc.listRuns(), ipc.listTemplates()]);
+  return { runs, templates };
+}
 
-  useEffect(() => {
-    Promise.all([ipc.listRuns(), ipc.listTemplates()]).then(
-      ([r, t]) => {
-        setRuns(r);
-        setTemplates(t);
-        setError(null);
-      },
-      (e) => setError(e.message),
-    );
-    ipc.listTasks().then(setTasks, () => setTasks([]));
-  }, [version]);
-  const today = isoDate(new Date());
-  const weekAhead = isoDate(new Date(Date.now() + 7 * 86400000));
-  const thisWeek = tasks.filter(
-    (t) => t.standing === 'overdue' || t.standing === 'due' || (t.standing === 'upcoming' && t.nextDue !== null && t.nextDue <= weekAhead),
-  );
+/** The tasks, with the days they were listed on: their standing is as of
+ * that day, and so is the week ahead. */
+async function loadWeek() {
+  const tasks = await ipc.listTasks();
+  const now = Date.now();
+  const weekAhead = isoDate(new Date(now + 7 * 86400000));
+  return {
+    today: isoDate(new Date(now)),
+    thisWeek: tasks.filter(
+      (t) => t.standing === 'overdue' || t.standing === 'due' || (t.standing === 'upcoming' && t.nextDue !== null && t.nextDue <= weekAhead),
+    ),
+  };
+}
+
+export function Home({ go }: { go: Nav }) {
+  const { data, error } = useResource(loadRuns);
+  const week = useResource(loadWeek);
+  const runs = data?.runs ?? null;
+  const templates = data?.templates ?? [];
+  // A schedule that cannot be read leaves the section empty, not the screen.
+  const thisWeek = week.error ? [] : (week.data?.thisWeek ?? []);
+  const today = week.data?.today ?? '';
 
   const active = (runs ?? []).filter((r) => r.state === 'open' && r.counts.pending > 0);
   const finished = (runs ?? []).filter((r) => !(r.state === 'open' && r.counts.pending > 0)).slice(0, 8);
@@ -49,12 +53,12 @@ export function Home({ go, version }: { go: Nav; version: number }) {
           </button>
         </div>
       </div>
-      {error && <p class="error-text" role="alert">{error}</p>}
+      {error && <p class="error-text" role="alert">{error.message}</p>}
 
       <section aria-labelledby="week-h" data-testid="due-this-week">
         <h2 id="week-h">Maintenance this week</h2>
         {thisWeek.length === 0 ? (
-          <p class="muted">Nothing due this week. <a href="#" onClick={(e) => { e.preventDefault(); go({ name: 'maintenance' }); }}>See the schedule</a></p>
+          <p class="muted">Nothing due this week. <button class="linklike link" onClick={() => go({ name: 'maintenance' })}>See the schedule</button></p>
         ) : (
           <ul class="task-list">
             {thisWeek.slice(0, WEEK_SHOWN).map((t) => <TaskRow key={t.id} task={t} today={today} go={go} />)}
@@ -62,9 +66,9 @@ export function Home({ go, version }: { go: Nav; version: number }) {
         )}
         {thisWeek.length > WEEK_SHOWN && (
           <p class="small">
-            <a href="#" onClick={(e) => { e.preventDefault(); go({ name: 'maintenance' }); }}>
+            <button class="linklike link" onClick={() => go({ name: 'maintenance' })}>
               and {thisWeek.length - WEEK_SHOWN} more this week: see the schedule
-            </a>
+            </button>
           </p>
         )}
       </section>

@@ -1,21 +1,12 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 
 import type { Nav } from '../app';
+import { OCCURRENCE, TaskRow } from '../components/Schedule';
 import { isoDate } from '../format';
+import { useResource } from '../hooks/resource';
 import * as ipc from '../ipc';
-import type { CalendarEntry, OccurrenceState, TaskStatus } from '../ipc';
+import type { OccurrenceState, TaskStatus } from '../ipc';
 import { toast } from '../store';
-
-/** How each state reads: an icon and a word, never colour alone. */
-export const OCCURRENCE: Record<OccurrenceState, { icon: string; label: string }> = {
-  done: { icon: '✓', label: 'Done on time' },
-  late: { icon: '✓', label: 'Done late' },
-  missed: { icon: '✗', label: 'Missed' },
-  overdue: { icon: '!', label: 'Overdue' },
-  due: { icon: '●', label: 'Due' },
-  upcoming: { icon: '○', label: 'Upcoming' },
-  skipped: { icon: '–', label: 'Skipped (paused)' },
-};
 
 const GROUPS: { key: TaskStatus['standing']; title: string }[] = [
   { key: 'overdue', title: 'Overdue' },
@@ -24,53 +15,14 @@ const GROUPS: { key: TaskStatus['standing']; title: string }[] = [
   { key: 'paused', title: 'Paused' },
 ];
 
-/** "3 days late", "due today", "in 5 days". */
-export function dueText(t: TaskStatus, today: string): string {
-  if (!t.nextDue) return '';
-  if (t.standing === 'overdue') return `${t.daysLate} day${t.daysLate === 1 ? '' : 's'} late`;
-  const days = Math.round((Date.parse(t.nextDue) - Date.parse(today)) / 86400000);
-  if (days === 0) return 'due today';
-  if (days < 0) return `due ${-days} day${days === -1 ? '' : 's'} ago`;
-  return `in ${days} day${days === 1 ? '' : 's'}`;
-}
+const listTasks = () => ipc.listTasks();
 
-/** A task as a row: title, cadence, and how its date stands. */
-export function TaskRow({ task: t, today, go }: { task: TaskStatus; today: string; go: Nav }) {
-  return (
-    <li>
-      <button class={`task-row standing-${t.standing}`} onClick={() => go({ name: 'task', id: t.id })} data-task={t.id}>
-        <span class="task-main">
-          <span class="task-title">{t.title}</span>
-          <span class="muted small">{t.cadence}{t.owner && ` · ${t.owner}`}{t.lastDone && ` · last done ${t.lastDone}`}</span>
-        </span>
-        <span class="task-due">
-          <span class={`standing-badge ${t.standing}`}>{t.standing === 'overdue' ? '! ' : ''}{dueText(t, today)}</span>
-          <span class="small muted">{t.nextDue}</span>
-        </span>
-      </button>
-    </li>
-  );
-}
-
-type Props = { go: Nav; version: number };
-
-export function Maintenance({ go, version }: Props) {
-  const [tasks, setTasks] = useState<TaskStatus[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+export function Maintenance({ go }: { go: Nav }) {
+  const { data: tasks, error, reload } = useResource(listTasks);
   const [tab, setTab] = useState<'tasks' | 'calendar'>('tasks');
   const [adding, setAdding] = useState(false);
   const [logOpen, setLogOpen] = useState(false);
   const today = isoDate(new Date());
-
-  const load = () =>
-    ipc.listTasks().then(
-      (t) => {
-        setTasks(t);
-        setError(null);
-      },
-      (e: Error) => setError(e.message),
-    );
-  useEffect(() => void load(), [version]);
 
   const exportIcs = async () => {
     try {
@@ -94,7 +46,7 @@ export function Maintenance({ go, version }: Props) {
           <button class="btn primary" onClick={() => setAdding((a) => !a)} data-testid="add-task">Add task</button>
         </div>
       </div>
-      {error && <p class="error-text" role="alert">{error}</p>}
+      {error && <p class="error-text" role="alert">{error.message}</p>}
       {logOpen && <SignLog onDone={() => setLogOpen(false)} />}
       {adding && (
         <AddTask
@@ -102,7 +54,7 @@ export function Maintenance({ go, version }: Props) {
             setAdding(false);
             if (t) {
               toast(`Added “${t.title}”, next due ${t.nextDue}.`);
-              void load();
+              void reload();
             }
           }}
         />
@@ -129,7 +81,7 @@ export function Maintenance({ go, version }: Props) {
           })
         )
       ) : (
-        <Calendar go={go} version={version} />
+        <Calendar go={go} />
       )}
     </div>
   );
@@ -145,18 +97,22 @@ function addMonths(d: Date, n: number): Date {
 
 /** A month grid with ‹ › navigation (the coming months and the past year),
  * and the past year per task underneath. */
-function Calendar({ go, version }: { go: Nav; version: number }) {
+function Calendar({ go }: { go: Nav }) {
   const now = new Date();
   const [month, setMonth] = useState(monthStart(now));
-  const [entries, setEntries] = useState<CalendarEntry[]>([]);
   const first = addMonths(monthStart(now), -12);
   const last = addMonths(monthStart(now), 4);
+  // The range as dates: it changes (and loads again) only when the month does.
+  const from = isoDate(first);
+  const to = isoDate(new Date(last.getTime() - 86400000));
+  const calendar = useResource(useCallback(() => ipc.calendar(from, to), [from, to]));
   useEffect(() => {
-    ipc.calendar(isoDate(first), isoDate(new Date(last.getTime() - 86400000))).then(setEntries, (e: Error) => toast(e.message, 'error'));
-  }, [version]);
+    if (calendar.error) toast(calendar.error.message, 'error');
+  }, [calendar.error]);
+  const entries = useMemo(() => calendar.data ?? [], [calendar.data]);
 
   const byDay = useMemo(() => {
-    const m = new Map<string, CalendarEntry[]>();
+    const m = new Map<string, ipc.CalendarEntry[]>();
     for (const e of entries) m.set(e.dueOn, [...(m.get(e.dueOn) ?? []), e]);
     return m;
   }, [entries]);
@@ -230,7 +186,7 @@ function Calendar({ go, version }: { go: Nav; version: number }) {
               const mine = entries.filter((e) => e.taskId === id);
               return (
                 <tr key={id}>
-                  <th scope="row"><a href="#" onClick={(ev) => { ev.preventDefault(); go({ name: 'task', id }); }}>{mine[0]?.title ?? id}</a></th>
+                  <th scope="row"><button class="linklike link" onClick={() => go({ name: 'task', id })}>{mine[0]?.title ?? id}</button></th>
                   {months.map((m) => {
                     const inMonth = mine.filter((e) => e.dueOn.startsWith(isoDate(m).slice(0, 7)));
                     return (

@@ -1,21 +1,20 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 
 import type { Nav } from '../app';
 import { count } from '../format';
+import { useResource } from '../hooks/resource';
 import * as ipc from '../ipc';
-import type { TemplateSummary } from '../ipc';
 
 export function NewRun({ go, preselect }: { go: Nav; preselect?: string }) {
-  const [templates, setTemplates] = useState<TemplateSummary[]>([]);
+  const loaded = useResource(ipc.listTemplates);
+  const templates = loaded.data ?? [];
   const [template, setTemplate] = useState(preselect ?? 'predeploy');
   const [target, setTarget] = useState('');
   const [env, setEnv] = useState('production');
-  const [error, setError] = useState<string | null>(null);
+  const [failed, setFailed] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-
-  useEffect(() => {
-    ipc.listTemplates().then(setTemplates, (e) => setError(e.message));
-  }, []);
+  // Why the run was not started, or else why the templates did not load.
+  const error = failed ?? loaded.error?.message ?? null;
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -24,7 +23,7 @@ export function NewRun({ go, preselect }: { go: Nav; preselect?: string }) {
       const run = await ipc.newRun(template, target, env);
       go({ name: 'run', id: run.id });
     } catch (err) {
-      setError((err as Error).message);
+      setFailed((err as Error).message);
       setBusy(false);
     }
   };

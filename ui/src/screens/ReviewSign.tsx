@@ -1,36 +1,30 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useState } from 'preact/hooks';
 
 import type { Nav } from '../app';
+import { ErrorPage } from '../components/ErrorPage';
 import { NewPassphrase } from '../components/PassphraseStrength';
 import { ProgressBar } from '../components/Status';
 import { count, humanSize, when } from '../format';
+import { useResource } from '../hooks/resource';
 import * as ipc from '../ipc';
-import type { ReportWritten, RunDetail, SignerIdentity, SignoffRecord } from '../ipc';
+import type { ReportWritten, SignerIdentity } from '../ipc';
 import { toast } from '../store';
 
-type Props = { runId: number; go: Nav; version: number };
+type Props = { runId: number; go: Nav };
 
 /** Review & sign: what blocks sign-off, the summary, the signer, then the signed report. */
-export function ReviewSign({ runId, go, version }: Props) {
-  const [run, setRun] = useState<RunDetail | null>(null);
-  const [identity, setIdentity] = useState<SignerIdentity | null | undefined>(undefined);
-  const [signoffs, setSignoffs] = useState<SignoffRecord[]>([]);
-  const [error, setError] = useState<string | null>(null);
+export function ReviewSign({ runId, go }: Props) {
+  const { data, error, reload, update } = useResource(
+    useCallback(async () => {
+      const [run, identity, signoffs] = await Promise.all([ipc.showRun(runId), ipc.identityStatus(), ipc.listSignoffs(runId)]);
+      return { run, identity, signoffs };
+    }, [runId]),
+  );
+  const setIdentity = (identity: SignerIdentity) => update((d) => ({ ...d, identity }));
   const [written, setWritten] = useState<ReportWritten | null>(null);
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
   const [busy, setBusy] = useState<'' | 'sign' | 'draft' | 'reopen'>('');
 
-  const load = () =>
-    Promise.all([ipc.showRun(runId), ipc.identityStatus(), ipc.listSignoffs(runId)]).then(
-      ([r, id, s]) => {
-        setRun(r);
-        setIdentity(id);
-        setSignoffs(s);
-        setError(null);
-      },
-      (e: Error) => setError(e.message),
-    );
-  useEffect(() => void load(), [runId, version]);
   useEffect(() => {
     const un = ipc.onReportProgress((p) => setProgress(p));
     return () => void un.then((f) => f());
@@ -62,15 +56,9 @@ export function ReviewSign({ runId, go, version }: Props) {
     }
   };
 
-  if (error) {
-    return (
-      <div class="page narrow">
-        <p class="error-text" role="alert">{error}</p>
-        <button class="btn" onClick={() => go({ name: 'home' })}>Back to runs</button>
-      </div>
-    );
-  }
-  if (!run || identity === undefined) return <div class="page"><p class="muted">Loading…</p></div>;
+  if (error) return <ErrorPage message={error.message} back="Back to runs" onBack={() => go({ name: 'home' })} />;
+  if (!data) return <div class="page"><p class="muted">Loading…</p></div>;
+  const { run, identity, signoffs } = data;
 
   const c = run.counts;
   const waived = run.items.filter((i) => i.status === 'fail' && i.waiver).length;
@@ -180,7 +168,7 @@ export function ReviewSign({ runId, go, version }: Props) {
                 const w = await ipc.signRun(runId, role, statement, passphrase, paper);
                 if (w) {
                   setWritten(w);
-                  await load();
+                  await reload();
                 }
                 return true;
               } catch (e) {

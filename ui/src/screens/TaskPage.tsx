@@ -1,36 +1,28 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useState } from 'preact/hooks';
 
 import type { Nav } from '../app';
+import { ErrorPage } from '../components/ErrorPage';
 import { Markdown } from '../components/Markdown';
+import { OCCURRENCE, dueText } from '../components/Schedule';
 import { humanSize, isoDate, shortHash, when } from '../format';
+import { useResource } from '../hooks/resource';
 import * as ipc from '../ipc';
-import type { TaskDetail } from '../ipc';
 import { toast } from '../store';
-import { OCCURRENCE, dueText } from './Maintenance';
 
 type Picked = { token: string; names: string[] };
 
 /** One task: where it stands, "Mark done" with a note and evidence, its history. */
-export function TaskPage({ id, go, version }: { id: string; go: Nav; version: number }) {
-  const [detail, setDetail] = useState<TaskDetail | null>(null);
-  const [error, setError] = useState<string | null>(null);
+export function TaskPage({ id, go }: { id: string; go: Nav }) {
+  const { data: detail, error, reload } = useResource(useCallback(() => ipc.showTask(id), [id]));
   const [editing, setEditing] = useState(false);
-  const load = () =>
-    ipc.showTask(id).then(
-      (d) => {
-        setDetail(d);
-        setError(null);
-      },
-      (e: ipc.IpcFailure) => setError(e.code === 'not_found' ? `Task “${id}” does not exist.` : e.message),
-    );
-  useEffect(() => void load(), [id, version]);
 
   if (error) {
     return (
-      <div class="page narrow">
-        <p class="error-text" role="alert">{error}</p>
-        <button class="btn" onClick={() => go({ name: 'maintenance' })}>Back to maintenance</button>
-      </div>
+      <ErrorPage
+        message={error.code === 'not_found' ? `Task “${id}” does not exist.` : error.message}
+        back="Back to maintenance"
+        onBack={() => go({ name: 'maintenance' })}
+      />
     );
   }
   if (!detail) return <div class="page"><p class="muted">Loading…</p></div>;
@@ -40,7 +32,7 @@ export function TaskPage({ id, go, version }: { id: string; go: Nav; version: nu
   const setState = async (to: ipc.TaskState) => {
     try {
       await ipc.setTaskState(id, to);
-      await load();
+      await reload();
     } catch (e) {
       toast((e as Error).message, 'error');
     }
@@ -69,7 +61,7 @@ export function TaskPage({ id, go, version }: { id: string; go: Nav; version: nu
         )}
       </div>
 
-      {t.state === 'active' && <MarkDone id={id} dueOn={t.nextDue} onDone={load} />}
+      {t.state === 'active' && <MarkDone id={id} dueOn={t.nextDue} onDone={reload} />}
 
       {t.guidance && (
         <section aria-labelledby="guid-h">
@@ -124,7 +116,7 @@ export function TaskPage({ id, go, version }: { id: string; go: Nav; version: nu
             task={t}
             onDone={(changed) => {
               setEditing(false);
-              if (changed) void load();
+              if (changed) void reload();
             }}
           />
         )}

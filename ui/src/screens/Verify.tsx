@@ -1,7 +1,8 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 
+import { useResource } from '../hooks/resource';
 import * as ipc from '../ipc';
-import type { ReportVerification, TrustedCertView } from '../ipc';
+import type { ReportVerification } from '../ipc';
 
 const mark = (ok: boolean | null) => (ok === null ? '–' : ok ? '✓' : '✗');
 const word = (ok: boolean | null) => (ok === null ? 'Not checked' : ok ? 'Pass' : 'Fail');
@@ -9,17 +10,15 @@ const word = (ok: boolean | null) => (ok === null ? 'Not checked' : ok ? 'Pass' 
 /** Verify: open any PDF report and see what `signoff verify` says, check by check. */
 export function Verify() {
   const [result, setResult] = useState<ReportVerification | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [failed, setFailed] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const [trusted, setTrusted] = useState<TrustedCertView[]>([]);
+  const certificates = useResource(ipc.listTrusted);
+  const trusted = certificates.data ?? [];
+  // Why the last check failed, or else why the trusted list did not load.
+  const error = failed ?? certificates.error?.message ?? null;
   // The signature whose certificate a person is about to trust.
   const [confirming, setConfirming] = useState<number | null>(null);
   const [compared, setCompared] = useState(false);
-
-  const loadTrusted = () => ipc.listTrusted().then(setTrusted, (e) => setError((e as Error).message));
-  useEffect(() => {
-    loadTrusted();
-  }, []);
 
   const run = async (work: () => Promise<ReportVerification | null>) => {
     setBusy(true);
@@ -27,13 +26,13 @@ export function Verify() {
       const r = await work();
       if (r) {
         setResult(r);
-        setError(null);
+        setFailed(null);
         setConfirming(null);
         setCompared(false);
       }
-      await loadTrusted();
+      await certificates.reload();
     } catch (e) {
-      setError((e as Error).message);
+      setFailed((e as Error).message);
     } finally {
       setBusy(false);
     }
@@ -41,11 +40,12 @@ export function Verify() {
 
   const untrust = async (fingerprint: string) => {
     try {
-      setTrusted(await ipc.untrustCertificate(fingerprint));
+      const left = await ipc.untrustCertificate(fingerprint);
+      certificates.update(() => left);
       // What the report comes to may change: check it again.
       if (result) await run(() => ipc.recheckReport(result.token));
     } catch (e) {
-      setError((e as Error).message);
+      setFailed((e as Error).message);
     }
   };
 
