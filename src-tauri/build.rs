@@ -19,8 +19,8 @@ const COMMANDS: &[&str] = &[
     "add_evidence_note",
     "add_evidence_link",
     "remove_evidence",
-    "evidence_thumbnail",
-    "workspace_version",
+    "evidence_preview",
+    "change_counter",
     "run_doctor",
     "close_window",
     "identity_status",
@@ -32,7 +32,7 @@ const COMMANDS: &[&str] = &[
     "sign_run",
     "export_draft",
     "open_report",
-    "verify_report",
+    "check_report",
     "verify_report_trusting",
     "trust_signer",
     "recheck_report",
@@ -47,7 +47,7 @@ const COMMANDS: &[&str] = &[
     "pick_completion_files",
     "stage_pasted_image",
     "complete_task",
-    "export_ics",
+    "schedule_ics",
     "sign_maintenance_log",
 ];
 

@@ -41,8 +41,8 @@ pub fn verify(data: &[u8]) {
 }
 
 /// The picture target's budget: the default side limit, but at most
-/// 4 MiB of decoded pixels (4 million grey or 1 million RGBA pixels)
-/// instead of 128 MiB.
+/// 1 MiB of decoded pixels (a million grey or 262,144 RGBA pixels, such
+/// as 512 × 512) instead of 128 MiB.
 ///
 /// Decoding costs time in proportion to the pixels a header announces,
 /// and small files can announce many: a 386-byte cut JPEG of 8,192 × 4,100
@@ -60,7 +60,7 @@ pub fn verify(data: &[u8]) {
 /// (`picture::decode_within`, the same header checks and decoders).
 pub const PICTURE_LIMITS: PictureLimits = PictureLimits {
     max_side: signoff_report::picture::MAX_SIDE,
-    max_decoded_bytes: 4 << 20,
+    max_decoded_bytes: 1 << 20,
 };
 
 /// The picture decoder behind the report's pictures and the app's

@@ -13,9 +13,10 @@ use signoff_core::template::Template;
 use signoff_core::templates::Imported;
 use signoff_core::{Evidence, ItemResult, RunDetail, RunSummary, Status, TemplateSummary, Waiver};
 use tauri::{AppHandle, Emitter, Manager, State, WebviewWindow};
-use tauri_plugin_dialog::DialogExt;
 
-use crate::ipc::{AppStatus, EVENT_PROGRESS, EvidenceProgress, IpcError, TemplatePreview};
+use crate::background::{Throttle, blocking};
+use crate::dialogs;
+use crate::ipc::{AppStatus, EVENT_PROGRESS, EvidenceProgress, IpcError, TemplatePreview, Upload};
 use crate::state::AppState;
 use crate::tokens::Purpose;
 
@@ -48,20 +49,11 @@ pub async fn pick_template_file(
     app: AppHandle,
     state: State<'_, AppState>,
 ) -> Res<Option<TemplatePreview>> {
-    let picked = match scripted_pick() {
-        Some(paths) => paths.into_iter().next(),
-        None => app
-            .dialog()
-            .file()
-            .set_title("Import a checklist")
-            .add_filter(
-                "Checklists (Markdown, TOML)",
-                &["md", "markdown", "txt", "toml"],
-            )
-            .blocking_pick_file()
-            .and_then(|p| p.into_path().ok()),
-    };
-    let Some(path) = picked else {
+    let filter = (
+        "Checklists (Markdown, TOML)",
+        &["md", "markdown", "txt", "toml"][..],
+    );
+    let Some(path) = dialogs::pick_one(&app, "Import a checklist", Some(filter)) else {
         return Ok(None);
     };
     preview(&state, path).map(Some)
@@ -71,10 +63,7 @@ pub(crate) fn preview(state: &AppState, path: PathBuf) -> Res<TemplatePreview> {
     // Read and parsed without the workspace lock: other commands and the
     // 2-second refresh go on meanwhile.
     let template = signoff_core::templates::read_template(&path)?;
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let file_name = signoff_report::signer::file_name(&path);
     let token = state.tokens.issue(Purpose::Checklist, vec![path])?;
     Ok(TemplatePreview {
         token,
@@ -85,12 +74,9 @@ pub(crate) fn preview(state: &AppState, path: PathBuf) -> Res<TemplatePreview> {
 
 #[tauri::command]
 pub async fn import_template(state: State<'_, AppState>, token: String) -> Res<Imported> {
-    let paths = state.tokens.take(&token, &[Purpose::Checklist])?;
-    let path = paths
-        .first()
-        .ok_or_else(|| IpcError::new("expired", "no file behind this token"))?;
+    let path = state.tokens.take_one(&token, &[Purpose::Checklist])?;
     let actor = state.actor.clone();
-    state.with(|ws| ws.import_template(&actor, path))
+    state.with(|ws| ws.import_template(&actor, &path))
 }
 
 #[tauri::command]
@@ -164,29 +150,12 @@ pub async fn add_evidence_files(
     sensitive: bool,
     observed_on: Option<NaiveDate>,
 ) -> Res<Vec<Evidence>> {
-    let paths: Vec<PathBuf> = match scripted_pick() {
-        Some(paths) => paths,
-        None => app
-            .dialog()
-            .file()
-            .set_title("Attach evidence")
-            .blocking_pick_files()
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|p| p.into_path().ok())
-            .collect(),
+    let paths = dialogs::pick_many(&app, "Attach evidence", None);
+    let opts = EvidenceOptions {
+        observed_on,
+        sensitive,
     };
-    attach(
-        app,
-        run,
-        item,
-        paths,
-        EvidenceOptions {
-            observed_on,
-            sensitive,
-        },
-    )
-    .await
+    attach(app, run, item, paths, opts).await
 }
 
 /// Attaches files dropped on the window (see the `files-dropped` event).
@@ -201,21 +170,16 @@ pub async fn add_evidence_dropped(
     observed_on: Option<NaiveDate>,
 ) -> Res<Vec<Evidence>> {
     let paths = state.tokens.take(&token, &[Purpose::Dropped])?;
-    attach(
-        app,
-        run,
-        item,
-        paths,
-        EvidenceOptions {
-            observed_on,
-            sensitive,
-        },
-    )
-    .await
+    let opts = EvidenceOptions {
+        observed_on,
+        sensitive,
+    };
+    attach(app, run, item, paths, opts).await
 }
 
 /// Checks every file, then imports them one by one on a blocking thread
-/// with a workspace handle of its own, emitting `evidence-progress`.
+/// with a workspace handle of its own, emitting `evidence-progress` (at
+/// most ten a second, plus each file's first and last).
 pub(crate) async fn attach(
     app: AppHandle,
     run: i64,
@@ -227,67 +191,36 @@ pub(crate) async fn attach(
         return Ok(Vec::new());
     }
     let state = app.state::<AppState>();
-    let actor = state.actor.clone();
-    let mut ws = state.open_another()?;
-    let task = tauri::async_runtime::spawn_blocking(move || {
-        // At most ten events a second, plus each file's last one.
-        let mut last: Option<(usize, std::time::Instant)> = None;
+    let (mut ws, actor) = (state.open_another()?, state.actor.clone());
+    let (mut throttle, mut file) = (Throttle::default(), usize::MAX);
+    blocking(move || {
         let mut progress = |p: BatchProgress<'_>| {
-            let due = last.is_none_or(|(i, at)| i != p.index || at.elapsed().as_millis() >= 100);
-            if due || p.done == p.total {
-                last = Some((p.index, std::time::Instant::now()));
-                let _ = app.emit(
-                    EVENT_PROGRESS,
-                    EvidenceProgress {
-                        name: p.name.to_owned(),
-                        index: p.index as u32,
-                        count: p.count as u32,
-                        done: p.done,
-                        total: p.total,
-                    },
-                );
+            let new_file = std::mem::replace(&mut file, p.index) != p.index;
+            if throttle.due(new_file || p.done == p.total) {
+                let _ = app.emit(EVENT_PROGRESS, EvidenceProgress::from(p));
             }
         };
         ws.add_evidence_files(&actor, run, &item, &paths, &opts, &mut progress)
-    });
-    task.await
-        .map_err(|e| IpcError::new("internal", format!("the import stopped unexpectedly: {e}")))?
-        .map_err(IpcError::from)
+    })
+    .await
 }
 
-/// Attaches bytes sent as the raw request body (a pasted screenshot).
-/// Headers: `x-run`, `x-item`, `x-media-type`, `x-sensitive`.
+/// Attaches bytes sent as the raw request body (a pasted screenshot);
+/// the headers say where (see [`Upload`]).
 #[tauri::command]
 pub async fn add_evidence_bytes(
     state: State<'_, AppState>,
     request: tauri::ipc::Request<'_>,
 ) -> Res<Evidence> {
-    let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
-        return Err(IpcError::new(
-            "invalid_input",
-            "expected the image bytes as the request body",
-        ));
-    };
-    let header = |name: &str| {
-        request
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-            .ok_or_else(|| IpcError::new("invalid_input", format!("missing header {name}")))
-    };
-    let run: i64 = header("x-run")?
-        .parse()
-        .map_err(|_| IpcError::new("invalid_input", "x-run must be a run id"))?;
-    let item = header("x-item")?;
-    let media = header("x-media-type").unwrap_or_else(|_| "image/png".into());
-    let sensitive = header("x-sensitive").is_ok_and(|v| v == "true");
-    let actor = state.actor.clone();
+    let up = Upload::from_request(&request)?;
     let opts = EvidenceOptions {
         observed_on: None,
-        sensitive,
+        sensitive: up.sensitive,
     };
-    state.with(|ws| ws.add_evidence_screenshot(&actor, run, &item, bytes, &media, &opts))
+    let actor = state.actor.clone();
+    state.with(|ws| {
+        ws.add_evidence_screenshot(&actor, up.run, &up.item, up.bytes, &up.media_type, &opts)
+    })
 }
 
 #[tauri::command]
@@ -337,24 +270,19 @@ const THUMBNAIL_SIDE: u32 = 224;
 /// decodes the original. A picture over the limits is refused with
 /// `picture_too_large`, and the UI shows a placeholder.
 #[tauri::command]
-pub async fn evidence_thumbnail(
+pub async fn evidence_preview(
     state: State<'_, AppState>,
     evidence: i64,
 ) -> Res<tauri::ipc::Response> {
     let (_, bytes) = state.with(|ws| ws.evidence_preview(evidence))?;
-    let png = tauri::async_runtime::spawn_blocking(move || {
-        signoff_report::picture::thumbnail(&bytes, THUMBNAIL_SIDE)
-    })
-    .await
-    .map_err(|e| IpcError::new("internal", e.to_string()))?
-    .map_err(|e| IpcError::new(e.code(), e.to_string()))?;
-    Ok(tauri::ipc::Response::new(png))
+    let png = blocking(move || signoff_report::picture::thumbnail(&bytes, THUMBNAIL_SIDE));
+    Ok(tauri::ipc::Response::new(png.await?))
 }
 
 /// Grows with every change to the workspace; the UI polls it to refresh
 /// when the CLI or another window changed something.
 #[tauri::command]
-pub async fn workspace_version(state: State<'_, AppState>) -> Res<i64> {
+pub async fn change_counter(state: State<'_, AppState>) -> Res<i64> {
     state.with(|ws| ws.change_counter())
 }
 
@@ -369,25 +297,4 @@ pub async fn close_window(window: WebviewWindow) -> Res<()> {
     window
         .destroy()
         .map_err(|e| IpcError::new("internal", e.to_string()))
-}
-
-/// End-to-end test builds (feature `e2e`) only: WebDriver cannot drive a
-/// native dialog, so when `SIGNOFF_E2E_PICKS` names a file, the dialog is
-/// replaced by the paths listed in it (one per line; empty = cancelled).
-/// Release builds always show the real dialog.
-#[cfg(feature = "e2e")]
-pub(crate) fn scripted_pick() -> Option<Vec<PathBuf>> {
-    let list = std::env::var_os("SIGNOFF_E2E_PICKS")?;
-    let text = std::fs::read_to_string(list).ok()?;
-    Some(
-        text.lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(PathBuf::from)
-            .collect(),
-    )
-}
-
-#[cfg(not(feature = "e2e"))]
-pub(crate) fn scripted_pick() -> Option<Vec<PathBuf>> {
-    None
 }

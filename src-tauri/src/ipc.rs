@@ -24,11 +24,24 @@ impl IpcError {
     }
 }
 
-impl From<signoff_core::Error> for IpcError {
-    fn from(e: signoff_core::Error) -> Self {
-        IpcError::new(e.code(), e.to_string())
-    }
+/// Every library error maps to its stable code and its message.
+macro_rules! from_coded {
+    ($($error:ty),* $(,)?) => {$(
+        impl From<$error> for IpcError {
+            fn from(e: $error) -> Self {
+                IpcError::new(e.code(), e.to_string())
+            }
+        }
+    )*};
 }
+
+from_coded!(
+    signoff_core::Error,
+    signoff_report::ReportError,
+    signoff_signature::IdentityError,
+    signoff_signature::trust::TrustError,
+    signoff_report::picture::PictureError,
+);
 
 /// What the UI needs at start: where data lives, who acts, and whether the
 /// workspace opened (a corrupt or newer database is reported here).
@@ -78,6 +91,58 @@ pub struct EvidenceProgress {
     pub total: u64,
 }
 
+impl From<signoff_core::evidence::BatchProgress<'_>> for EvidenceProgress {
+    fn from(p: signoff_core::evidence::BatchProgress<'_>) -> Self {
+        EvidenceProgress {
+            name: p.name.to_owned(),
+            index: p.index as u32,
+            count: p.count as u32,
+            done: p.done,
+            total: p.total,
+        }
+    }
+}
+
+/// Bytes sent as a command's raw request body (a pasted screenshot), with
+/// the headers that say where they go: `x-run`, `x-item`, `x-media-type`
+/// (default `image/png`), `x-sensitive` (`true` or absent).
+#[derive(Debug)]
+pub struct Upload<'a> {
+    pub run: i64,
+    pub item: String,
+    pub media_type: String,
+    pub sensitive: bool,
+    pub bytes: &'a [u8],
+}
+
+impl<'a> Upload<'a> {
+    pub fn from_request(request: &'a tauri::ipc::Request<'_>) -> Result<Upload<'a>, IpcError> {
+        let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
+            return Err(IpcError::new(
+                "invalid_input",
+                "expected the bytes as the request body",
+            ));
+        };
+        let header = |name: &str| {
+            request
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+                .ok_or_else(|| IpcError::new("invalid_input", format!("missing header {name}")))
+        };
+        Ok(Upload {
+            run: header("x-run")?
+                .parse()
+                .map_err(|_| IpcError::new("invalid_input", "x-run must be a run id"))?,
+            item: header("x-item")?,
+            media_type: header("x-media-type").unwrap_or_else(|_| "image/png".into()),
+            sensitive: header("x-sensitive").is_ok_and(|v| v == "true"),
+            bytes,
+        })
+    }
+}
+
 pub const EVENT_DROPPED: &str = "files-dropped";
 pub const EVENT_PROGRESS: &str = "evidence-progress";
 pub const EVENT_CLOSE_REQUESTED: &str = "close-requested";
@@ -112,6 +177,25 @@ pub struct SignerIdentity {
     pub not_after: String,
     /// `created` here or `imported` from a PKCS#12 file.
     pub source: String,
+}
+
+impl From<signoff_signature::IdentityInfo> for SignerIdentity {
+    fn from(info: signoff_signature::IdentityInfo) -> Self {
+        SignerIdentity {
+            name: info.name,
+            email: info.email,
+            role: info.role,
+            organisation: info.organisation,
+            algorithm: match info.algorithm {
+                signoff_signature::KeyAlgorithm::EcdsaP256 => "ECDSA P-256",
+                signoff_signature::KeyAlgorithm::Rsa => "RSA",
+            }
+            .to_owned(),
+            fingerprint: info.fingerprint_sha256,
+            not_after: info.not_after,
+            source: info.source,
+        }
+    }
 }
 
 /// How strong a new passphrase is (zxcvbn), for the live feedback under
@@ -155,6 +239,21 @@ pub struct ReportWritten {
     pub embedded_files: u32,
     pub images: u32,
     pub signed: bool,
+}
+
+impl ReportWritten {
+    pub fn new(token: String, file_name: String, w: signoff_report::Written) -> Self {
+        ReportWritten {
+            token,
+            file_name,
+            report_id: w.report_id,
+            pages: w.pages as u32,
+            bytes: w.bytes,
+            embedded_files: w.embedded_files as u32,
+            images: w.images as u32,
+            signed: w.signed,
+        }
+    }
 }
 
 /// One signature of a verified report.

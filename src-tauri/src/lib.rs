@@ -5,7 +5,9 @@
 
 #![forbid(unsafe_code)]
 
+mod background;
 mod commands;
+mod dialogs;
 pub mod ipc;
 mod report;
 mod schedule;
@@ -102,8 +104,8 @@ fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
         commands::add_evidence_note,
         commands::add_evidence_link,
         commands::remove_evidence,
-        commands::evidence_thumbnail,
-        commands::workspace_version,
+        commands::evidence_preview,
+        commands::change_counter,
         commands::run_doctor,
         commands::close_window,
         report::identity_status,
@@ -115,7 +117,7 @@ fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
         report::sign_run,
         report::export_draft,
         report::open_report,
-        report::verify_report,
+        report::check_report,
         report::verify_report_trusting,
         report::trust_signer,
         report::recheck_report,
@@ -130,7 +132,7 @@ fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
         schedule::pick_completion_files,
         schedule::stage_pasted_image,
         schedule::complete_task,
-        schedule::export_ics,
+        schedule::schedule_ics,
         schedule::sign_maintenance_log,
     ]
 }

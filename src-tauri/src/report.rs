@@ -1,19 +1,21 @@
-//! Commands for identities, sign-off, reports and verification. Like
-//! `commands.rs`: thin calls into `signoff_report` / `signoff_signature`.
-//! Save and open dialogs run here, in Rust; the UI gets file names and
-//! opaque tokens, never paths. Passphrases arrive from the app's own form
-//! and live only as long as the command.
+//! Commands for identities, sign-off, reports and verification: glue over
+//! `signoff_report` (whose `signer` and `flow` modules hold the use cases)
+//! and `signoff_signature`. Save and open dialogs run here, in Rust
+//! (`dialogs.rs`); the UI gets file names and opaque tokens, never paths.
+//! Passphrases arrive from the app's own form and live only as long as
+//! the command.
 
 use std::path::{Path, PathBuf};
 
-use signoff_core::{RunSummary, SignoffRecord};
-use signoff_report::{Paper, SignAs, Written};
+use signoff_core::{Actor, RunSummary, SignoffRecord, Workspace};
+use signoff_report::signer::{self, report_file_name};
+use signoff_report::{Paper, ReportError, SignAs, Written};
 use signoff_signature::trust::TrustStore;
-use signoff_signature::{IdentityInfo, IdentityStore, NewIdentity, Passphrase};
+use signoff_signature::{IdentityStore, NewIdentity, Passphrase, Signer};
 use tauri::{AppHandle, Emitter, Manager, State};
-use tauri_plugin_dialog::DialogExt;
 
-use crate::commands::scripted_pick;
+use crate::background::{Throttle, blocking};
+use crate::dialogs::{self, PDF};
 use crate::ipc::{
     EVENT_REPORT_PROGRESS, IpcError, PassphraseCheck, ReportProgress, ReportVerification,
     ReportWritten, SignerIdentity, TrustedCertView,
@@ -23,51 +25,12 @@ use crate::tokens::Purpose;
 
 type Res<T> = Result<T, IpcError>;
 
-impl From<signoff_signature::IdentityError> for IpcError {
-    fn from(e: signoff_signature::IdentityError) -> Self {
-        IpcError::new(e.code(), e.to_string())
-    }
-}
-
-impl From<signoff_report::ReportError> for IpcError {
-    fn from(e: signoff_report::ReportError) -> Self {
-        IpcError::new(e.code(), e.to_string())
-    }
-}
-
-fn identities(state: &AppState) -> IdentityStore {
-    IdentityStore::new(&state.data_dir.join("identity"))
-}
-
-fn view(info: IdentityInfo) -> SignerIdentity {
-    SignerIdentity {
-        name: info.name,
-        email: info.email,
-        role: info.role,
-        organisation: info.organisation,
-        algorithm: match info.algorithm {
-            signoff_signature::KeyAlgorithm::EcdsaP256 => "ECDSA P-256",
-            signoff_signature::KeyAlgorithm::Rsa => "RSA",
-        }
-        .to_owned(),
-        fingerprint: info.fingerprint_sha256,
-        not_after: info.not_after,
-        source: info.source,
-    }
-}
-
-/// Logs a new identity in the activity log and returns its view.
-fn record(state: &AppState, action: &str, info: IdentityInfo) -> Res<SignerIdentity> {
-    let details = serde_json::to_value(&info).unwrap_or_default();
-    let actor = state.actor.clone();
-    state.with(|ws| ws.log_identity(&actor, action, &info.fingerprint_sha256, details))?;
-    Ok(view(info))
-}
-
 /// The signing identity, if one was created or imported.
 #[tauri::command]
 pub async fn identity_status(state: State<'_, AppState>) -> Res<Option<SignerIdentity>> {
-    Ok(identities(&state).show()?.map(view))
+    Ok(IdentityStore::in_data_dir(&state.data_dir)
+        .show()?
+        .map(SignerIdentity::from))
 }
 
 /// How strong a new passphrase is, for the feedback under the field;
@@ -79,9 +42,7 @@ pub async fn passphrase_strength(
     passphrase: String,
     user_inputs: Vec<String>,
 ) -> Res<PassphraseCheck> {
-    let inputs: Vec<String> = user_inputs
-        .iter()
-        .take(8)
+    let inputs: Vec<String> = (user_inputs.iter().take(8))
         .map(|s| s.chars().take(100).collect())
         .collect();
     let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
@@ -105,13 +66,11 @@ pub async fn create_identity(
         role,
         organisation,
     };
-    let store = identities(&state);
-    let info = tauri::async_runtime::spawn_blocking(move || {
-        store.create(&who, &Passphrase::new(passphrase), chrono::Utc::now())
-    })
-    .await
-    .map_err(|e| IpcError::new("internal", e.to_string()))??;
-    record(&state, "identity.created", info)
+    let (mut ws, actor) = (state.open_another()?, state.actor.clone());
+    let pass = Passphrase::new(passphrase);
+    blocking(move || signer::create_identity(&mut ws, &actor, &who, &pass))
+        .await
+        .map(SignerIdentity::from)
 }
 
 /// Imports a PKCS#12 file chosen in the native dialog. `None` if cancelled.
@@ -123,37 +82,20 @@ pub async fn import_identity(
     passphrase: String,
     role: String,
 ) -> Res<Option<SignerIdentity>> {
-    let picked = match scripted_pick() {
-        Some(paths) => paths.into_iter().next(),
-        None => app
-            .dialog()
-            .file()
-            .set_title("Import a signing certificate")
-            .add_filter("PKCS#12 (.p12, .pfx)", &["p12", "pfx"])
-            .blocking_pick_file()
-            .and_then(|p| p.into_path().ok()),
+    let title = "Import a signing certificate";
+    let filter = ("PKCS#12 (.p12, .pfx)", &["p12", "pfx"][..]);
+    let Some(path) = dialogs::pick_one(&app, title, Some(filter)) else {
+        return Ok(None);
     };
-    let Some(path) = picked else { return Ok(None) };
-    let bytes = std::fs::read(&path)
-        .map_err(|e| IpcError::new("bad_file", format!("{}: {e}", path.display())))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let store = identities(&state);
-    let info = tauri::async_runtime::spawn_blocking(move || {
-        store.import_p12(
-            &name,
-            &bytes,
-            &p12_password,
-            &Passphrase::new(passphrase),
-            &role,
-            chrono::Utc::now(),
-        )
-    })
-    .await
-    .map_err(|e| IpcError::new("internal", e.to_string()))??;
-    record(&state, "identity.imported", info).map(Some)
+    let (mut ws, actor, pass) = (
+        state.open_another()?,
+        state.actor.clone(),
+        Passphrase::new(passphrase),
+    );
+    let p12 = signer::read_p12(&path)?;
+    blocking(move || signer::import_identity(&mut ws, &actor, &p12, &p12_password, &pass, &role))
+        .await
+        .map(|info| Some(SignerIdentity::from(info)))
 }
 
 /// The sign-offs recorded for a run.
@@ -168,80 +110,60 @@ pub async fn reopen_run(state: State<'_, AppState>, run: i64) -> Res<RunSummary>
     state.with(|ws| ws.reopen_run(&actor, run))
 }
 
-fn paper(p: &str) -> Res<Paper> {
-    p.parse()
-        .map_err(|e: String| IpcError::new("invalid_input", e))
+/// Unlocks the signing key (a second of key derivation, off the runtime).
+pub(crate) async fn unlock(state: &AppState, passphrase: String) -> Res<Signer> {
+    let store = IdentityStore::in_data_dir(&state.data_dir);
+    blocking(move || store.unlock(&Passphrase::new(passphrase))).await
 }
 
-/// The save dialog, in Rust. `None` when cancelled.
-fn save_to(app: &AppHandle, title: &str, suggested: &str) -> Option<PathBuf> {
-    match scripted_pick() {
-        Some(paths) => paths.into_iter().next(),
-        None => app
-            .dialog()
-            .file()
-            .set_title(title)
-            .set_file_name(suggested)
-            .add_filter("PDF", &["pdf"])
-            .blocking_save_file()
-            .and_then(|p| p.into_path().ok()),
+/// Emits `report-progress` events, at most ten a second.
+pub(crate) fn report_progress(app: &AppHandle) -> impl FnMut(u64, u64) + Send + 'static {
+    let (app, mut throttle) = (app.clone(), Throttle::default());
+    move |done, total| {
+        if throttle.due(done == total) {
+            let _ = app.emit(EVENT_REPORT_PROGRESS, ReportProgress { done, total });
+        }
     }
-}
-
-/// A file name from the run: `signoff-v1.4.0-production-2026-11-28.pdf`.
-fn suggested_name(summary: &RunSummary, draft: bool) -> String {
-    let slug: String = format!("{}-{}", summary.target, summary.environment)
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '.' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let day = chrono::Utc::now().format("%Y-%m-%d");
-    format!(
-        "signoff-{}-{day}{}.pdf",
-        slug.trim_matches('-'),
-        if draft { "-DRAFT" } else { "" }
-    )
 }
 
 /// What the UI learns of a report the app wrote; its token is the only
 /// kind `open_report` accepts.
 pub(crate) fn written(state: &AppState, w: Written, path: PathBuf) -> Res<ReportWritten> {
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    Ok(ReportWritten {
-        token: state.tokens.issue(Purpose::Written, vec![path])?,
-        file_name,
-        report_id: w.report_id,
-        pages: w.pages as u32,
-        bytes: w.bytes,
-        embedded_files: w.embedded_files as u32,
-        images: w.images as u32,
-        signed: w.signed,
-    })
+    let file_name = signer::file_name(&path);
+    let token = state.tokens.issue(Purpose::Written, vec![path])?;
+    Ok(ReportWritten::new(token, file_name, w))
 }
 
-/// Progress events, at most ten a second.
-fn progress_emitter(app: AppHandle) -> impl FnMut(u64, u64) {
-    let mut last: Option<std::time::Instant> = None;
-    move |done, total| {
-        if last.is_none_or(|t| t.elapsed().as_millis() >= 100) || done == total {
-            last = Some(std::time::Instant::now());
-            let _ = app.emit(EVENT_REPORT_PROGRESS, ReportProgress { done, total });
-        }
-    }
+/// Writes a report to `path` on a blocking thread, with a workspace handle
+/// of its own and `report-progress` events; `write` is the use case.
+pub(crate) async fn write_report(
+    app: &AppHandle,
+    path: PathBuf,
+    write: impl FnOnce(
+        &mut Workspace,
+        &Actor,
+        &Path,
+        &mut dyn FnMut(u64, u64),
+    ) -> Result<Written, ReportError>
+    + Send
+    + 'static,
+) -> Res<Option<ReportWritten>> {
+    let state = app.state::<AppState>();
+    let (mut ws, actor, mut progress) = (
+        state.open_another()?,
+        state.actor.clone(),
+        report_progress(app),
+    );
+    let dest = path.clone();
+    let w = blocking(move || write(&mut ws, &actor, &dest, &mut progress)).await?;
+    written(&state, w, path).map(Some)
 }
 
 /// Signs a run: the passphrase unlocks the key, the save dialog picks the
 /// file, the report is written on a blocking thread with progress events,
 /// then the run is frozen. `None` when the dialog is cancelled.
 #[tauri::command]
+#[allow(clippy::too_many_arguments)]
 pub async fn sign_run(
     app: AppHandle,
     state: State<'_, AppState>,
@@ -249,51 +171,26 @@ pub async fn sign_run(
     role: String,
     statement: String,
     passphrase: String,
-    paper_size: String,
+    paper_size: Paper,
 ) -> Res<Option<ReportWritten>> {
     let how = SignAs::new(&role, Some(&statement))?;
-    let paper = paper(&paper_size)?;
-    // Refuse a blocked or signed run before asking for a file.
-    state.with(|ws| ws.prepare_signoff(run).map(|_| ()))?;
-    let store = identities(&state);
-    let signer =
-        tauri::async_runtime::spawn_blocking(move || store.unlock(&Passphrase::new(passphrase)))
-            .await
-            .map_err(|e| IpcError::new("internal", e.to_string()))??;
-    let summary = state.with(|ws| ws.list_runs())?;
-    let Some(summary) = summary.into_iter().find(|r| r.id == run) else {
-        return Err(IpcError::new(
-            "not_found",
-            format!("run {run} does not exist"),
-        ));
-    };
-    let Some(path) = save_to(
-        &app,
-        "Save the signed report",
-        &suggested_name(&summary, false),
-    ) else {
+    // A blocked or signed run is refused before the passphrase and the file.
+    let name = state.with(|ws| {
+        ws.prepare_signoff(run)
+            .and_then(|_| suggested(ws, run, false))
+    })?;
+    let signer = unlock(&state, passphrase).await?;
+    let Some(path) = dialogs::save(&app, "Save the signed report", &name, PDF) else {
         return Ok(None);
     };
-    let actor = state.actor.clone();
-    let mut ws = state.open_another()?;
-    let dest = path.clone();
-    let emitter_app = app.clone();
-    let w = tauri::async_runtime::spawn_blocking(move || {
-        let mut progress = progress_emitter(emitter_app);
-        signoff_report::sign_run(
-            &mut ws,
-            &actor,
-            run,
-            &signer,
-            &how,
-            paper,
-            &dest,
-            &mut progress,
-        )
+    write_report(&app, path, move |ws, actor, dest, progress| {
+        signoff_report::sign_run(ws, actor, run, &signer, &how, paper_size, dest, progress)
     })
     .await
-    .map_err(|e| IpcError::new("internal", e.to_string()))??;
-    written(&state, w, path).map(Some)
+}
+
+fn suggested(ws: &Workspace, run: i64, draft: bool) -> signoff_core::Result<String> {
+    Ok(report_file_name(&ws.run_summary(run)?, draft, ws.today()))
 }
 
 /// Exports an unsigned draft. `None` when the dialog is cancelled.
@@ -302,29 +199,16 @@ pub async fn export_draft(
     app: AppHandle,
     state: State<'_, AppState>,
     run: i64,
-    paper_size: String,
+    paper_size: Paper,
 ) -> Res<Option<ReportWritten>> {
-    let paper = paper(&paper_size)?;
-    let summary = state.with(|ws| ws.list_runs())?;
-    let Some(summary) = summary.into_iter().find(|r| r.id == run) else {
-        return Err(IpcError::new(
-            "not_found",
-            format!("run {run} does not exist"),
-        ));
-    };
-    let Some(path) = save_to(&app, "Save a draft report", &suggested_name(&summary, true)) else {
+    let name = state.with(|ws| suggested(ws, run, true))?;
+    let Some(path) = dialogs::save(&app, "Save a draft report", &name, PDF) else {
         return Ok(None);
     };
-    let ws = state.open_another()?;
-    let dest = path.clone();
-    let emitter_app = app.clone();
-    let w = tauri::async_runtime::spawn_blocking(move || {
-        let mut progress = progress_emitter(emitter_app);
-        signoff_report::export_draft(&ws, run, paper, &dest, &mut progress)
+    write_report(&app, path, move |ws, _, dest, progress| {
+        signoff_report::export_draft(ws, run, paper_size, dest, progress)
     })
     .await
-    .map_err(|e| IpcError::new("internal", e.to_string()))??;
-    written(&state, w, path).map(Some)
 }
 
 /// Opens a report the app wrote in this session (signed, draft or
@@ -333,10 +217,7 @@ pub async fn export_draft(
 /// verified file. It may be opened again.
 #[tauri::command]
 pub async fn open_report(state: State<'_, AppState>, token: String) -> Res<()> {
-    let paths = state.tokens.take(&token, &[Purpose::Written])?;
-    let path = paths
-        .first()
-        .ok_or_else(|| IpcError::new("expired", "no file behind this token"))?;
+    let path = state.tokens.take_one(&token, &[Purpose::Written])?;
     let opener = if cfg!(target_os = "macos") {
         "open"
     } else {
@@ -349,67 +230,28 @@ pub async fn open_report(state: State<'_, AppState>, token: String) -> Res<()> {
         .map_err(|e| IpcError::new("io", format!("could not open a PDF viewer ({opener}): {e}")))
 }
 
-/// The report a Verify result's token stands for (each token works once;
-/// every check returns a new one).
-fn report_behind(state: &AppState, token: &str) -> Res<PathBuf> {
-    state
-        .tokens
-        .take(token, &[Purpose::Verified])?
-        .into_iter()
-        .next()
-        .ok_or_else(|| IpcError::new("expired", "open the report again"))
-}
-
-fn trust_store(state: &AppState) -> TrustStore {
-    TrustStore::in_data_dir(&state.data_dir)
-}
-
-fn trust_error(e: signoff_signature::trust::TrustError) -> IpcError {
-    IpcError::new(e.code(), e.to_string())
-}
-
-/// Checks a report against the trust store; the token re-checks the same
-/// file later (after trusting a certificate).
+/// Checks a report against the trust store and hands out a token that
+/// re-checks the same file later (after trusting a certificate).
 fn verify_path(state: &AppState, path: PathBuf) -> Res<ReportVerification> {
-    let (check, file_name) = check_path(state, &path)?;
+    let trusted = signer::trusted_certificates(&state.data_dir, &[])?;
+    let check = signer::check_report_file(&path, &trusted)?;
+    let file_name = signer::file_name(&path);
     let token = state.tokens.issue(Purpose::Verified, vec![path])?;
     Ok(ReportVerification::new(token, file_name, check))
 }
 
-fn check_path(state: &AppState, path: &Path) -> Res<(signoff_report::ReportCheck, String)> {
-    let bytes =
-        signoff_report::read_pdf(path).map_err(|e| IpcError::new("bad_file", e.to_string()))?;
-    let trusted = trust_store(state).certificates().map_err(trust_error)?;
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let check = signoff_report::check_report(&bytes, &trusted)
-        .map_err(|e| IpcError::new("bad_file", format!("{file_name}: {e}")))?;
-    Ok((check, file_name))
+/// Checks `path` on a blocking thread.
+async fn verify_later(app: AppHandle, path: PathBuf) -> Res<ReportVerification> {
+    blocking(move || verify_path(&app.state::<AppState>(), path)).await
 }
 
 /// Opens a PDF in the native dialog and checks it. `None` if cancelled.
 #[tauri::command]
-pub async fn verify_report(app: AppHandle) -> Res<Option<ReportVerification>> {
-    let picked = match scripted_pick() {
-        Some(paths) => paths.into_iter().next(),
-        None => app
-            .dialog()
-            .file()
-            .set_title("Verify a report")
-            .add_filter("PDF", &["pdf"])
-            .blocking_pick_file()
-            .and_then(|p| p.into_path().ok()),
+pub async fn check_report(app: AppHandle) -> Res<Option<ReportVerification>> {
+    let Some(path) = dialogs::pick_one(&app, "Verify a report", Some(PDF)) else {
+        return Ok(None);
     };
-    let Some(path) = picked else { return Ok(None) };
-    tauri::async_runtime::spawn_blocking(move || {
-        let state = app.state::<AppState>();
-        verify_path(&state, path)
-    })
-    .await
-    .map_err(|e| IpcError::new("internal", e.to_string()))?
-    .map(Some)
+    verify_later(app, path).await.map(Some)
 }
 
 /// Adds certificates picked in the native dialog (the signers' or their
@@ -422,42 +264,21 @@ pub async fn verify_report_trusting(
     token: String,
 ) -> Res<Option<ReportVerification>> {
     // Looked at, not used up, until certificates were picked.
-    let paths = state.tokens.peek(&token, &[Purpose::Verified])?;
-    let Some(pdf) = paths.first().cloned() else {
-        return Err(IpcError::new("expired", "open the report again"));
-    };
-    let picked: Vec<PathBuf> = match scripted_pick() {
-        Some(paths) => paths,
-        None => app
-            .dialog()
-            .file()
-            .set_title("Certificates you trust")
-            .add_filter("PEM certificates", &["pem", "crt", "cer"])
-            .blocking_pick_files()
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|p| p.into_path().ok())
-            .collect(),
-    };
+    state.tokens.peek(&token, &[Purpose::Verified])?;
+    let filter = ("PEM certificates", &["pem", "crt", "cer"][..]);
+    let picked = dialogs::pick_many(&app, "Certificates you trust", Some(filter));
     if picked.is_empty() {
         return Ok(None);
     }
-    state.tokens.take(&token, &[Purpose::Verified])?;
-    tauri::async_runtime::spawn_blocking(move || {
-        let state = app.state::<AppState>();
-        let store = trust_store(&state);
-        let mut certs = Vec::new();
-        for p in &picked {
-            certs.extend(signoff_signature::trust::read_certificates(p).map_err(trust_error)?);
-        }
-        for der in &certs {
-            store.add(der, None).map_err(trust_error)?;
-        }
-        verify_path(&state, pdf)
+    let pdf = state.tokens.take_one(&token, &[Purpose::Verified])?;
+    let store = TrustStore::in_data_dir(&state.data_dir);
+    blocking(move || {
+        picked
+            .iter()
+            .try_for_each(|p| store.add_file(p, None).map(drop))
     })
-    .await
-    .map_err(|e| IpcError::new("internal", e.to_string()))?
-    .map(Some)
+    .await?;
+    verify_later(app, pdf).await.map(Some)
 }
 
 /// Trusts the certificate of the report's `index`-th signature (after the
@@ -472,30 +293,10 @@ pub async fn trust_signer(
     index: usize,
     fingerprint: String,
 ) -> Res<ReportVerification> {
-    let pdf = report_behind(&state, &token)?;
-    tauri::async_runtime::spawn_blocking(move || {
-        let state = app.state::<AppState>();
-        let (check, _) = check_path(&state, &pdf)?;
-        let Some(sig) = check.signatures.signatures.get(index) else {
-            return Err(IpcError::new(
-                "not_found",
-                "the report has no such signature",
-            ));
-        };
-        // The file may have changed since the person compared fingerprints.
-        if sig.fingerprint_sha256 != fingerprint || sig.certificate.is_empty() {
-            return Err(IpcError::new(
-                "changed",
-                "the signer's certificate is not the one shown; open the report again",
-            ));
-        }
-        trust_store(&state)
-            .add(&sig.certificate, Some(&sig.signer))
-            .map_err(trust_error)?;
-        verify_path(&state, pdf)
-    })
-    .await
-    .map_err(|e| IpcError::new("internal", e.to_string()))?
+    let pdf = state.tokens.take_one(&token, &[Purpose::Verified])?;
+    let (data_dir, report) = (state.data_dir.clone(), pdf.clone());
+    blocking(move || signer::trust_signer(&data_dir, &report, index, &fingerprint)).await?;
+    verify_later(app, pdf).await
 }
 
 /// Checks the report behind the token again (the trusted certificates
@@ -506,24 +307,22 @@ pub async fn recheck_report(
     state: State<'_, AppState>,
     token: String,
 ) -> Res<ReportVerification> {
-    let pdf = report_behind(&state, &token)?;
-    tauri::async_runtime::spawn_blocking(move || {
-        let state = app.state::<AppState>();
-        verify_path(&state, pdf)
-    })
-    .await
-    .map_err(|e| IpcError::new("internal", e.to_string()))?
+    let pdf = state.tokens.take_one(&token, &[Purpose::Verified])?;
+    verify_later(app, pdf).await
+}
+
+fn trusted_list(store: &TrustStore) -> Res<Vec<TrustedCertView>> {
+    Ok(store
+        .list()?
+        .into_iter()
+        .map(TrustedCertView::from)
+        .collect())
 }
 
 /// The certificates the person trusts.
 #[tauri::command]
 pub async fn list_trusted(state: State<'_, AppState>) -> Res<Vec<TrustedCertView>> {
-    Ok(trust_store(&state)
-        .list()
-        .map_err(trust_error)?
-        .into_iter()
-        .map(TrustedCertView::from)
-        .collect())
+    trusted_list(&TrustStore::in_data_dir(&state.data_dir))
 }
 
 /// Stops trusting a certificate (by its full fingerprint).
@@ -532,12 +331,7 @@ pub async fn untrust_certificate(
     state: State<'_, AppState>,
     fingerprint: String,
 ) -> Res<Vec<TrustedCertView>> {
-    let store = trust_store(&state);
-    store.remove(&fingerprint).map_err(trust_error)?;
-    Ok(store
-        .list()
-        .map_err(trust_error)?
-        .into_iter()
-        .map(TrustedCertView::from)
-        .collect())
+    let store = TrustStore::in_data_dir(&state.data_dir);
+    store.remove(&fingerprint)?;
+    trusted_list(&store)
 }

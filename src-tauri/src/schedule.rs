@@ -11,12 +11,12 @@ use signoff_core::schedule::{
     TaskStatus,
 };
 use signoff_report::{Paper, SignAs};
-use signoff_signature::{IdentityStore, Passphrase};
 use tauri::{AppHandle, Manager, State};
-use tauri_plugin_dialog::DialogExt;
 
-use crate::commands::scripted_pick;
+use crate::background::blocking;
+use crate::dialogs::{self, PDF};
 use crate::ipc::{DroppedFiles, IpcError, ReportWritten};
+use crate::report;
 use crate::state::AppState;
 use crate::tokens::Purpose;
 
@@ -77,18 +77,7 @@ pub async fn pick_completion_files(
     app: AppHandle,
     state: State<'_, AppState>,
 ) -> Res<Option<DroppedFiles>> {
-    let paths: Vec<PathBuf> = match scripted_pick() {
-        Some(paths) => paths,
-        None => app
-            .dialog()
-            .file()
-            .set_title("Evidence for this task")
-            .blocking_pick_files()
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|p| p.into_path().ok())
-            .collect(),
-    };
+    let paths = dialogs::pick_many(&app, "Evidence for this task", None);
     if paths.is_empty() {
         return Ok(None);
     }
@@ -157,7 +146,7 @@ fn write_private_temp(name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
 }
 
 /// Marks a task's open occurrence done with a note and the files behind
-/// `tokens` (picked or dropped), stored on a blocking thread.
+/// `tokens` (picked, dropped or pasted), stored on a blocking thread.
 #[tauri::command]
 pub async fn complete_task(
     state: State<'_, AppState>,
@@ -167,57 +156,50 @@ pub async fn complete_task(
     tokens: Vec<String>,
     sensitive: bool,
 ) -> Res<Completion> {
-    let files = state.tokens.take_all(
-        &tokens,
-        &[Purpose::Dropped, Purpose::Picked, Purpose::Pasted],
-    )?;
-    let actor = state.actor.clone();
-    let mut ws = state.open_another()?;
+    let accepted = [Purpose::Dropped, Purpose::Picked, Purpose::Pasted];
+    let files = state.tokens.take_all(&tokens, &accepted)?;
+    let (mut ws, actor) = (state.open_another()?, state.actor.clone());
     let opts = CompleteOptions {
         note,
         on,
         files,
         sensitive,
     };
-    let done = tauri::async_runtime::spawn_blocking(move || {
+    blocking(move || {
         let done = ws.complete_task(&actor, &id, &opts, &mut |_, _, _| {});
-        // Pasted images were only waiting for this.
-        let staged = paste_dir();
-        for f in opts.files.iter().filter(|f| f.starts_with(&staged)) {
-            let _ = std::fs::remove_file(f);
-            if let Some(parent) = f.parent() {
-                let _ = std::fs::remove_dir(parent);
-            }
-        }
+        forget_pasted(&opts.files);
         done
     })
     .await
-    .map_err(|e| IpcError::new("internal", e.to_string()))?;
-    done.map_err(IpcError::from)
+}
+
+/// Pasted images were only waiting for their completion.
+fn forget_pasted(files: &[PathBuf]) {
+    let staged = paste_dir();
+    for f in files.iter().filter(|f| f.starts_with(&staged)) {
+        let _ = std::fs::remove_file(f);
+        if let Some(parent) = f.parent() {
+            let _ = std::fs::remove_dir(parent);
+        }
+    }
 }
 
 /// Saves the schedule as an iCalendar file (save dialog). The file name,
 /// or `None` when cancelled.
 #[tauri::command]
-pub async fn export_ics(app: AppHandle, state: State<'_, AppState>) -> Res<Option<String>> {
+pub async fn schedule_ics(app: AppHandle, state: State<'_, AppState>) -> Res<Option<String>> {
     let text = state.with(|ws| ws.schedule_ics())?;
-    let path = match scripted_pick() {
-        Some(p) => p.into_iter().next(),
-        None => app
-            .dialog()
-            .file()
-            .set_title("Export the maintenance calendar")
-            .set_file_name("signoff-maintenance.ics")
-            .add_filter("iCalendar", &["ics"])
-            .blocking_save_file()
-            .and_then(|p| p.into_path().ok()),
+    let title = "Export the maintenance calendar";
+    let filter = ("iCalendar", &["ics"][..]);
+    let Some(path) = dialogs::save(&app, title, "signoff-maintenance.ics", filter) else {
+        return Ok(None);
     };
-    let Some(path) = path else { return Ok(None) };
     signoff_report::flow::save_file(&path, text.as_bytes())?;
-    Ok(path.file_name().map(|n| n.to_string_lossy().into_owned()))
+    Ok(Some(signoff_report::signer::file_name(&path)))
 }
 
-/// Signs the maintenance log of a period (save dialog). `None` if cancelled.
+/// Signs the maintenance log of a period (save dialog), with
+/// `report-progress` events like a run's report. `None` if cancelled.
 #[tauri::command]
 #[allow(clippy::too_many_arguments)]
 pub async fn sign_maintenance_log(
@@ -228,48 +210,20 @@ pub async fn sign_maintenance_log(
     role: String,
     statement: String,
     passphrase: String,
-    paper_size: String,
+    paper_size: Paper,
 ) -> Res<Option<ReportWritten>> {
     let how = SignAs::for_log(&role, Some(&statement))?;
-    let paper: Paper = paper_size
-        .parse()
-        .map_err(|e: String| IpcError::new("invalid_input", e))?;
-    let store = IdentityStore::new(&state.data_dir.join("identity"));
-    let signer =
-        tauri::async_runtime::spawn_blocking(move || store.unlock(&Passphrase::new(passphrase)))
-            .await
-            .map_err(|e| IpcError::new("internal", e.to_string()))??;
-    let path = match scripted_pick() {
-        Some(p) => p.into_iter().next(),
-        None => app
-            .dialog()
-            .file()
-            .set_title("Save the signed maintenance log")
-            .set_file_name(format!("signoff-maintenance-{from}-to-{to}.pdf"))
-            .add_filter("PDF", &["pdf"])
-            .blocking_save_file()
-            .and_then(|p| p.into_path().ok()),
+    let signer = report::unlock(&state, passphrase).await?;
+    let name = signoff_report::signer::log_file_name(from, to);
+    let Some(path) = dialogs::save(&app, "Save the signed maintenance log", &name, PDF) else {
+        return Ok(None);
     };
-    let Some(path) = path else { return Ok(None) };
-    let actor = state.actor.clone();
-    let mut ws = state.open_another()?;
-    let dest = path.clone();
-    let w = tauri::async_runtime::spawn_blocking(move || {
+    report::write_report(&app, path, move |ws, actor, dest, progress| {
         signoff_report::sign_maintenance_log(
-            &mut ws,
-            &actor,
-            from,
-            to,
-            &signer,
-            &how,
-            paper,
-            &dest,
-            &mut |_, _| {},
+            ws, actor, from, to, &signer, &how, paper_size, dest, progress,
         )
     })
     .await
-    .map_err(|e| IpcError::new("internal", e.to_string()))??;
-    crate::report::written(&state, w, path).map(Some)
 }
 
 /// While the app runs: a desktop notification when a task becomes due and

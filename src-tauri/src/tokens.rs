@@ -31,7 +31,7 @@ pub enum Purpose {
     /// A report this app wrote in this session (`sign_run`, `export_draft`,
     /// `sign_maintenance_log`): `open_report` opens it, as often as asked.
     Written,
-    /// A report opened in Verify (`verify_report`): `recheck_report`,
+    /// A report opened in Verify (`check_report`): `recheck_report`,
     /// `trust_signer` and `verify_report_trusting` check it again, and each
     /// check hands out a new token. Single use.
     Verified,
@@ -105,6 +105,14 @@ impl Tokens {
     /// and kept as it was.
     pub fn take(&self, token: &str, accepted: &[Purpose]) -> Result<Vec<PathBuf>, IpcError> {
         self.take_all(&[token], accepted)
+    }
+
+    /// [`Tokens::take`] for a token that stands for one file.
+    pub fn take_one(&self, token: &str, accepted: &[Purpose]) -> Result<PathBuf, IpcError> {
+        self.take(token, accepted)?
+            .into_iter()
+            .next()
+            .ok_or_else(expired)
     }
 
     /// [`Tokens::take`] for several tokens, all or none: if one is unknown

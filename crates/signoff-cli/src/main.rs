@@ -597,18 +597,11 @@ fn execute(cli: &Cli, out: &Out) -> Result<ExitCode> {
     };
     let trust_store = signoff_signature::trust::TrustStore::in_data_dir(&data_dir);
     // The trust store and any --trust files (read only; nothing is created).
-    let trusted = |files: &[PathBuf]| -> Result<Vec<Vec<u8>>> {
-        let mut all = trust_store.certificates()?;
-        for t in files {
-            all.extend(signoff_signature::trust::read_certificates(t)?);
-        }
-        Ok(all)
-    };
+    let trusted =
+        |files: &[PathBuf]| signoff_report::signer::trusted_certificates(&data_dir, files);
     // Verifying needs no workspace: an auditor runs it on a PDF alone.
     if let Command::Verify { file, trust } = &cli.command {
-        let bytes = signoff_report::read_pdf(file)?;
-        let report = signoff_report::check_report(&bytes, &trusted(trust)?)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+        let report = signoff_report::signer::check_report_file(file, &trusted(trust)?)?;
         out.verification(&report)?;
         return Ok(ExitCode::from(report.verdict.exit_code()));
     }
@@ -616,12 +609,7 @@ fn execute(cli: &Cli, out: &Out) -> Result<ExitCode> {
         match cmd {
             TrustCmd::List => out.trusted(&trust_store.list()?)?,
             TrustCmd::Add { file, name } => {
-                let certs = signoff_signature::trust::read_certificates(file)?;
-                let mut added = Vec::new();
-                for der in &certs {
-                    added.push(trust_store.add(der, name.as_deref())?);
-                }
-                out.trust_changed(&added, "now trusted")?;
+                out.trust_changed(&trust_store.add_file(file, name.as_deref())?, "now trusted")?
             }
             TrustCmd::Remove { certificate } => {
                 out.trust_changed(&[trust_store.remove(certificate)?], "no longer trusted")?
@@ -629,7 +617,7 @@ fn execute(cli: &Cli, out: &Out) -> Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let identities = || signoff_signature::IdentityStore::new(&data_dir.join("identity"));
+    let identities = || signoff_signature::IdentityStore::in_data_dir(&data_dir);
     // Countersigning needs the PDF and the identity, not the database.
     if let Command::Countersign {
         input,
@@ -651,7 +639,7 @@ fn execute(cli: &Cli, out: &Out) -> Result<ExitCode> {
             &signer,
             &how,
             &trust,
-            chrono::Utc::now(),
+            &SystemClock,
             output,
         )
         .map_err(|e| match e {
@@ -890,39 +878,25 @@ fn execute(cli: &Cli, out: &Out) -> Result<ExitCode> {
                         role.as_str(),
                         organisation.as_str(),
                     ])?;
-                    let info = store.create(&who, &passphrase, chrono::Utc::now())?;
-                    let details = serde_json::to_value(&info)?;
-                    ws.log_identity(
+                    let info = signoff_report::signer::create_identity(
+                        &mut ws,
                         &actor()?,
-                        "identity.created",
-                        &info.fingerprint_sha256,
-                        details,
+                        &who,
+                        &passphrase,
                     )?;
                     out.identity(&info)
                 }
                 IdentityCmd::Import { file, role } => {
-                    let bytes = std::fs::read(file)
-                        .with_context(|| format!("{}: cannot read it", file.display()))?;
-                    let name = file.file_name().map_or_else(
-                        || file.display().to_string(),
-                        |n| n.to_string_lossy().into_owned(),
-                    );
-                    let p12_password = identity::p12_password(&name)?;
-                    let passphrase = identity::new_passphrase(&[role.as_str(), name.as_str()])?;
-                    let info = store.import_p12(
-                        &name,
-                        &bytes,
+                    let p12 = signoff_report::signer::read_p12(file)?;
+                    let p12_password = identity::p12_password(&p12.name)?;
+                    let passphrase = identity::new_passphrase(&[role.as_str(), p12.name.as_str()])?;
+                    let info = signoff_report::signer::import_identity(
+                        &mut ws,
+                        &actor()?,
+                        &p12,
                         &p12_password,
                         &passphrase,
                         role,
-                        chrono::Utc::now(),
-                    )?;
-                    let details = serde_json::to_value(&info)?;
-                    ws.log_identity(
-                        &actor()?,
-                        "identity.imported",
-                        &info.fingerprint_sha256,
-                        details,
                     )?;
                     out.identity(&info)
                 }

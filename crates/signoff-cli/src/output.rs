@@ -53,7 +53,10 @@ impl Out {
                     .map(|e| e.code())
             })
             .unwrap_or("error");
-        let message = format!("{e:#}").replace('\n', " ");
+        let mut message = format!("{e:#}").replace('\n', " ");
+        if let Some(hint) = hint(e, code) {
+            message = format!("{message}; {hint}");
+        }
         if self.json {
             println!(
                 "{}",
@@ -347,7 +350,11 @@ impl Out {
                         Trust::Untrusted => "WARN",
                         Trust::Unchecked => "----",
                     },
-                    c.trust_detail
+                    if c.trust == Trust::Unchecked {
+                        format!("{} (add one with `signoff trust add`, or pass --trust)", c.trust_detail)
+                    } else {
+                        c.trust_detail.clone()
+                    }
                 );
                 s += &format!(
                     "  {}  nothing but signatures after it ({} bytes follow)\n",
@@ -738,4 +745,23 @@ fn standing(s: signoff_core::schedule::Standing) -> &'static str {
         Standing::Paused => "paused",
         Standing::Archived => "archived",
     }
+}
+
+/// What to do next, in this tool's words: the libraries' messages name the
+/// problem and carry no command line (the app gives its own advice).
+fn hint(e: &anyhow::Error, code: &str) -> Option<&'static str> {
+    let trust_not_found = matches!(
+        e.downcast_ref::<signoff_signature::trust::TrustError>(),
+        Some(signoff_signature::trust::TrustError::NotFound(_))
+    );
+    Some(match code {
+        "no_identity" => {
+            "create one with `signoff identity create` or import one with `signoff identity import`"
+        }
+        "history_damaged" => "run `signoff doctor` for the full list",
+        "evidence_tampered" => "run `signoff doctor`",
+        "database_corrupt" | "data_dir" => "or pass --data-dir to use another folder",
+        "not_found" if trust_not_found => "`signoff trust list` shows them",
+        _ => return None,
+    })
 }

@@ -35,13 +35,13 @@ pub enum Error {
     },
 
     #[error(
-        "the history does not match its activity log, so nothing can be signed: {first}{}. Run `signoff doctor` for the full list",
+        "the history does not match its activity log, so nothing can be signed: {first}{}",
         if *.more == 0 { String::new() } else { format!(" (and {} more problem(s))", .more) }
     )]
     History { first: String, more: usize },
 
     #[error(
-        "{path} is not a Signoff database or is damaged ({detail}); it was left untouched. Move it aside to start afresh, or point --data-dir elsewhere"
+        "{path} is not a Signoff database or is damaged ({detail}); it was left untouched. Move it aside to start afresh"
     )]
     NotADatabase { path: PathBuf, detail: String },
 
@@ -80,7 +80,7 @@ pub enum Error {
     /// SQLite found the file damaged after opening it (a page in the
     /// middle overwritten, say): the header sniffed at open was fine.
     #[error(
-        "the database is damaged ({0}); nothing was recorded. Move signoff.db aside and restore it from a backup, or point --data-dir elsewhere"
+        "the database is damaged ({0}); nothing was recorded. Move signoff.db aside and restore it from a backup"
     )]
     Damaged(String),
 

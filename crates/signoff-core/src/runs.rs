@@ -62,6 +62,11 @@ impl Workspace {
         self.store.run_summary(run)
     }
 
+    /// One run with its counts.
+    pub fn run_summary(&self, run: i64) -> Result<RunSummary> {
+        self.store.run_summary(run)
+    }
+
     /// Every run, newest first, with its counts.
     pub fn list_runs(&self) -> Result<Vec<RunSummary>> {
         self.store.list_runs()

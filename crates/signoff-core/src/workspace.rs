@@ -34,7 +34,7 @@ impl Workspace {
             .ok_or_else(|| Error::DataDir {
                 path: PathBuf::from("~"),
                 reason: format!(
-                    "this system has no per-user data directory; set {DATA_DIR_ENV} or pass --data-dir"
+                    "this system has no per-user data directory; set {DATA_DIR_ENV} to choose one"
                 ),
             })
     }
@@ -76,6 +76,11 @@ impl Workspace {
 
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
+    }
+
+    /// The workspace's clock: every use case reads the time from it.
+    pub fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
     }
 
     /// The current time, as stored.

@@ -38,7 +38,7 @@ pub enum AssembleError {
         source: std::io::Error,
     },
     #[error(
-        "evidence file {name} in the vault no longer matches its SHA-256 (expected {expected}, found {found}); run `signoff doctor`"
+        "evidence file {name} in the vault no longer matches its SHA-256 (expected {expected}, found {found})"
     )]
     Tampered {
         name: String,

@@ -29,6 +29,10 @@ pub enum ReportError {
     Assemble(#[from] AssembleError),
     #[error(transparent)]
     Sign(#[from] PdfSignError),
+    #[error(transparent)]
+    Identity(#[from] signoff_signature::IdentityError),
+    #[error(transparent)]
+    Trust(#[from] signoff_signature::trust::TrustError),
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -37,6 +41,12 @@ pub enum ReportError {
     },
     #[error("{0}")]
     Invalid(String),
+    /// Something named (a signature, a run) that is not there.
+    #[error("{0}")]
+    NotFound(String),
+    /// A file changed between two looks at it.
+    #[error("{0}")]
+    Changed(String),
     /// Countersigning a report whose earlier signers are not trusted, without
     /// an explicit confirmation.
     #[error("{0}")]
@@ -57,7 +67,11 @@ impl ReportError {
             ReportError::Assemble(_) | ReportError::Io { .. } => "io",
             ReportError::Sign(PdfSignError::Unreadable(_)) => "bad_file",
             ReportError::Sign(_) => "signing",
+            ReportError::Identity(e) => e.code(),
+            ReportError::Trust(e) => e.code(),
             ReportError::Invalid(_) => "invalid_input",
+            ReportError::NotFound(_) => "not_found",
+            ReportError::Changed(_) => "changed",
             ReportError::UntrustedSigner(_) => "untrusted_signer",
         }
     }
@@ -335,7 +349,7 @@ pub fn countersign(
     signer: &Signer,
     how: &SignAs,
     trust: &Countersigning,
-    time: DateTime<Utc>,
+    clock: &dyn signoff_core::Clock,
     dest: &Path,
 ) -> Result<usize> {
     let bytes = read_pdf(input)?;
@@ -351,7 +365,7 @@ pub fn countersign(
             )));
         }
         return Err(ReportError::Invalid(format!(
-            "{} is not signed; countersigning adds a signature to a signed report (use `signoff sign` first)",
+            "{} is not signed; countersigning adds a signature to a report that is already signed",
             input.display()
         )));
     }
@@ -388,6 +402,7 @@ pub fn countersign(
         )));
     }
     let reason = format!("{} countersignature: {}", how.role, how.statement);
+    let time = clock.now();
     let out = sign_pdf(&bytes, signer, &SignOptions { reason, time })?;
     save_file(dest, &out)?;
     Ok(check.signatures.len() + 1)

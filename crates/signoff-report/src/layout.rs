@@ -17,8 +17,9 @@ const SANS: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
 const SANS_BOLD: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold.ttf");
 const MONO: &[u8] = include_bytes!("../fonts/DejaVuSansMono.ttf");
 
-/// Paper sizes the report is laid out for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+/// Paper sizes the report is laid out for (`"a4"`, `"letter"` in IPC).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Paper {
     #[default]
     A4,

@@ -24,6 +24,7 @@ pub mod flow;
 mod layout;
 mod maintenance;
 pub mod picture;
+pub mod signer;
 
 use std::io::Write;
 use std::path::PathBuf;

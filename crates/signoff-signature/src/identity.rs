@@ -38,9 +38,7 @@ const INFO_FILE: &str = "identity.json";
 
 #[derive(Debug, thiserror::Error)]
 pub enum IdentityError {
-    #[error(
-        "no signing identity yet; create one with `signoff identity create` or import one with `signoff identity import`"
-    )]
+    #[error("no signing identity yet")]
     Missing,
     #[error(
         "a signing identity already exists in {0}; it is kept (move that folder aside to replace it)"
@@ -280,6 +278,11 @@ pub struct IdentityStore {
 }
 
 impl IdentityStore {
+    /// The identity of a data directory: its `identity/` folder.
+    pub fn in_data_dir(data_dir: &Path) -> Self {
+        Self::new(&data_dir.join("identity"))
+    }
+
     pub fn new(dir: &Path) -> Self {
         IdentityStore {
             dir: dir.to_owned(),

@@ -42,7 +42,7 @@ pub enum Trust {
 pub enum TrustError {
     #[error("{0}")]
     Invalid(String),
-    #[error("no trusted certificate matches '{0}'; `signoff trust list` shows them")]
+    #[error("no trusted certificate matches '{0}'")]
     NotFound(String),
     #[error("'{key}' matches {count} trusted certificates; give more of the fingerprint")]
     Ambiguous { key: String, count: usize },
@@ -151,6 +151,20 @@ impl TrustStore {
 
     /// Adds a certificate (DER) under a name (by default its subject). Adding
     /// one already there renames it.
+    /// Trusts every certificate in a PEM or DER file (`signoff trust add`,
+    /// the app's "trust a certificate file"); read whole before any is
+    /// added.
+    pub fn add_file(
+        &self,
+        file: &Path,
+        name: Option<&str>,
+    ) -> Result<Vec<TrustedCert>, TrustError> {
+        read_certificates(file)?
+            .iter()
+            .map(|der| self.add(der, name))
+            .collect()
+    }
+
     pub fn add(&self, der: &[u8], name: Option<&str>) -> Result<TrustedCert, TrustError> {
         let name = name.map(str::trim).unwrap_or_default();
         if name.chars().count() > 200 || name.chars().any(char::is_control) {
@@ -415,11 +429,7 @@ pub fn evaluate(
     anchors: &[Vec<u8>],
 ) -> (Trust, String) {
     if anchors.is_empty() {
-        return (
-            Trust::Unchecked,
-            "no certificate to trust against (add one with `signoff trust add`, or pass --trust)"
-                .into(),
-        );
+        return (Trust::Unchecked, "no certificate to trust against".into());
     }
     let fp = fingerprint(signer_der);
     if anchors.iter().any(|a| fingerprint(a) == fp) {

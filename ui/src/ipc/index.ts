@@ -92,7 +92,7 @@ export const addEvidenceNote = (run: number, item: string, text: string) =>
 export const addEvidenceLink = (run: number, item: string, url: string, label: string | null) =>
   call<Evidence>('add_evidence_link', { run, item, url, label });
 export const removeEvidence = (evidence: number) => call<null>('remove_evidence', { evidence });
-export const workspaceVersion = () => call<number>('workspace_version');
+export const workspaceVersion = () => call<number>('change_counter');
 export const runDoctor = () => call<DoctorReport>('run_doctor');
 export const closeWindow = () => call<null>('close_window');
 
@@ -117,7 +117,7 @@ export const exportDraft = (run: number, paperSize: Paper) =>
   call<ReportWritten | null>('export_draft', { run, paperSize });
 export const openReport = (token: string) => call<null>('open_report', { token });
 /** Opens a PDF in the native dialog and checks it. `null` when cancelled. */
-export const verifyReport = () => call<ReportVerification | null>('verify_report');
+export const verifyReport = () => call<ReportVerification | null>('check_report');
 /** Picks certificate files in the native dialog, trusts them, checks the report again. */
 export const verifyReportTrusting = (token: string) =>
   call<ReportVerification | null>('verify_report_trusting', { token });
@@ -151,7 +151,7 @@ export async function addEvidenceBytes(
  * Fails with `picture_too_large` (or `picture_unreadable`) for a picture
  * Rust will not decode: the original never reaches the webview. */
 export async function evidenceThumbnailUrl(evidence: number): Promise<string> {
-  const buf = await call<ArrayBuffer>('evidence_thumbnail', { evidence });
+  const buf = await call<ArrayBuffer>('evidence_preview', { evidence });
   return URL.createObjectURL(new Blob([buf], { type: 'image/png' }));
 }
 
@@ -180,7 +180,7 @@ export async function stagePastedImage(bytes: Uint8Array): Promise<DroppedFiles>
     throw new IpcFailure(err?.code ?? 'internal', err?.message ?? String(e));
   }
 }
-export const exportIcs = () => call<string | null>('export_ics');
+export const exportIcs = () => call<string | null>('schedule_ics');
 export const signMaintenanceLog = (
   from: string, to: string, role: Role, statement: string, passphrase: string, paperSize: Paper,
 ) => call<ReportWritten | null>('sign_maintenance_log', { from, to, role, statement, passphrase, paperSize });
