@@ -1,17 +1,20 @@
 //! The streaming writer: one pass over the output, one chunk of evidence in
 //! memory at a time.
 //!
-//! The file is a single revision written by hand: the objects of the
-//! printpdf pages (re-read with lopdf 0.47, which also rewrites printpdf's
-//! lopdf-0.44 output as one clean revision), the pictures, the embedded
-//! files, the catalog with its `/EmbeddedFiles` name tree and `/AF`, the
-//! signature field, and last the `/Type /Sig` dictionary. Every byte goes
-//! through a SHA-256 on a second thread as it is written, except the
-//! `/Contents` placeholder; what follows `/Contents` (the rest of the
-//! dictionary, the cross-reference table and the trailer) is known in
+//! The file is a single revision written by hand, in named steps over an
+//! [`Assembly`] (see [`assemble`]): the objects of the printpdf pages
+//! (re-read with lopdf 0.47, which also rewrites printpdf's lopdf-0.44
+//! output as one clean revision) with the catalog's `/EmbeddedFiles` name
+//! tree and `/AF`, the signature field and the document information, then
+//! the pictures, the embedded files, and last the `/Type /Sig` dictionary.
+//! Every byte goes through a SHA-256 on a second thread as it is written,
+//! except the `/Contents` placeholder; what follows `/Contents` (the end of
+//! the dictionary, the cross-reference table and the trailer) is known in
 //! advance, so it is hashed before the signature is made and written after
-//! it. The result is the shape `sign_pdf` gives (proven against pyHanko and
-//! poppler), without ever holding the file.
+//! it. The signature dictionary, its placeholders, the byte range and the
+//! CMS signature are `signoff_signature::pdf`'s, the pieces `sign_pdf` uses
+//! too: the result is the shape `sign_pdf` gives (proven against pyHanko
+//! and poppler), without ever holding the file.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
@@ -23,7 +26,7 @@ use std::thread;
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream, StringFormat, Writer};
 use sha2::{Digest, Sha256};
 use signoff_signature::Signer;
-use signoff_signature::pdf::{CONTENTS_BYTES, cms_signature, text_string};
+use signoff_signature::pdf::{self, text_string};
 
 use crate::layout::ImageSlot;
 
@@ -192,162 +195,221 @@ fn mime(s: &str) -> Object {
 /// Pictures are drawn at most this many pixels per point (about 150 dpi).
 const PIXELS_PER_POINT: f32 = 150.0 / 72.0;
 
-#[allow(clippy::too_many_arguments)]
+/// Signing a report: by whom, and why (`/Reason`).
+pub(crate) struct Signing<'a> {
+    pub signer: &'a Signer,
+    pub reason: String,
+}
+
+/// What a report is made of.
+pub(crate) struct Parts<'a> {
+    /// The pages, as printpdf wrote them.
+    pub visual: &'a [u8],
+    /// Where pictures go on those pages.
+    pub slots: &'a [ImageSlot],
+    /// The picture files, by [`ImageSlot::image`].
+    pub images: &'a [PathBuf],
+    /// The files to embed, each listed by name.
+    pub files: &'a [Attachment],
+    pub info: &'a DocInfo,
+    /// `None` writes an unsigned draft.
+    pub sign: Option<Signing<'a>>,
+}
+
+/// Writes the report made of `parts` to `w`, in one pass. `progress` hears
+/// how many bytes of embedded files were copied, of how many.
 pub(crate) fn assemble(
-    visual: &[u8],
-    slots: &[ImageSlot],
-    images: &[PathBuf],
-    files: &[Attachment],
-    info: &DocInfo,
-    sign: Option<(&Signer, String)>,
+    parts: &Parts<'_>,
     progress: &mut dyn FnMut(u64, u64),
     w: &mut dyn Write,
 ) -> Result<Stats> {
-    let mut doc = Document::load_mem(visual).map_err(|e| AssembleError::Layout(e.to_string()))?;
-    let pages: Vec<ObjectId> = doc.get_pages().values().copied().collect();
-    let catalog_id = doc
-        .trailer
-        .get(b"Root")
-        .and_then(Object::as_reference)
-        .map_err(|e| AssembleError::Layout(format!("no catalog: {e}")))?;
-    let mut next = doc.max_id + 1;
-    let mut alloc = || {
-        let id = (next, 0);
-        next += 1;
-        id
-    };
+    let mut a = Assembly::new(parts, w)?;
+    a.place_pictures()?;
+    a.add_attachments()?;
+    let sig = a.add_signature_field()?;
+    a.add_info();
+    a.write_objects()?;
+    a.write_pictures()?;
+    a.write_embedded_files(progress)?;
+    match &parts.sign {
+        None => a.finish(),
+        Some(signing) => a.sign(sig, signing),
+    }
+}
 
-    // Pictures: an XObject per slot, drawn by an extra content stream.
-    let mut image_objects: Vec<(ObjectId, usize, u32, u32)> = Vec::new();
-    let mut per_page: BTreeMap<usize, Vec<(String, ObjectId, &ImageSlot)>> = BTreeMap::new();
-    for (n, slot) in slots.iter().enumerate() {
-        let id = alloc();
-        let max_w = (slot.width * PIXELS_PER_POINT).ceil() as u32;
-        let max_h = (slot.height * PIXELS_PER_POINT).ceil() as u32;
-        image_objects.push((id, slot.image, max_w.max(1), max_h.max(1)));
-        per_page
-            .entry(slot.page)
-            .or_default()
-            .push((format!("SoImg{n}"), id, slot));
-    }
-    for (page_index, list) in &per_page {
-        let Some(&page_id) = pages.get(*page_index) else {
-            continue;
-        };
-        let mut ops = String::new();
-        let mut names = Dictionary::new();
-        for (nm, id, s) in list {
-            ops.push_str(&format!(
-                "q {:.2} 0 0 {:.2} {:.2} {:.2} cm /{nm} Do Q\n",
-                s.width, s.height, s.x, s.y
-            ));
-            names.set(nm.as_bytes().to_vec(), Object::Reference(*id));
-        }
-        let content_id = alloc();
-        doc.objects.insert(
-            content_id,
-            Object::Stream(Stream::new(Dictionary::new(), ops.into_bytes())),
-        );
-        let resources = resolved_dict(&doc, page_id, b"Resources");
-        let mut resources = resources.unwrap_or_default();
-        let mut xobjects = match resources.get(b"XObject") {
-            Ok(Object::Dictionary(d)) => d.clone(),
-            Ok(Object::Reference(r)) => doc.get_dictionary(*r).cloned().unwrap_or_default(),
-            _ => Dictionary::new(),
-        };
-        for (k, v) in names.iter() {
-            xobjects.set(k.clone(), v.clone());
-        }
-        resources.set("XObject", Object::Dictionary(xobjects));
-        let page = page_dict(&mut doc, page_id)?;
-        page.set("Resources", Object::Dictionary(resources));
-        let contents = match page.get(b"Contents") {
-            Ok(Object::Array(a)) => a.clone(),
-            Ok(other) => vec![other.clone()],
-            Err(_) => Vec::new(),
-        };
-        let mut contents = contents;
-        contents.push(Object::Reference(content_id));
-        page.set("Contents", Object::Array(contents));
-    }
+/// An image XObject to write: its number, which picture, and the most
+/// pixels it needs across and down.
+struct PictureObject {
+    id: ObjectId,
+    image: usize,
+    max_w: u32,
+    max_h: u32,
+}
 
-    // Embedded files: one stream per distinct content, one file
-    // specification per name.
-    let mut stream_of: HashMap<&str, ObjectId> = HashMap::new();
-    let mut streams: Vec<(ObjectId, &Attachment)> = Vec::new();
-    let mut specs: Vec<(String, ObjectId)> = Vec::new();
-    for f in files {
-        let ef = *stream_of.entry(f.sha256.as_str()).or_insert_with(|| {
-            let id = alloc();
-            streams.push((id, f));
-            id
-        });
-        let mut ef_dict = Dictionary::new();
-        ef_dict.set("F", Object::Reference(ef));
-        ef_dict.set("UF", Object::Reference(ef));
-        let mut spec = Dictionary::new();
-        spec.set("Type", name("Filespec"));
-        spec.set("F", text_string(&f.name));
-        spec.set("UF", text_string(&f.name));
-        spec.set("Desc", text_string(&f.description));
-        spec.set(
-            "AFRelationship",
-            name(if f.name.ends_with(".json") || f.name == crate::SUMS_NAME {
-                "Data"
-            } else {
-                "Supplement"
-            }),
-        );
-        spec.set("EF", Object::Dictionary(ef_dict));
-        let id = alloc();
-        doc.objects.insert(id, Object::Dictionary(spec));
-        specs.push((f.name.clone(), id));
-    }
-    // A name tree's keys are sorted by their bytes.
-    specs.sort_by_key(|a| text_key(&a.0));
-    let mut names_array = Vec::new();
-    for (n, id) in &specs {
-        names_array.push(text_string(n));
-        names_array.push(Object::Reference(*id));
-    }
+/// The writer's state, from printpdf's pages to the last byte: the document
+/// being completed, the object numbers handed out, and the output with each
+/// object's offset and the running hash.
+struct Assembly<'p, 'w> {
+    parts: &'p Parts<'p>,
+    /// printpdf's objects and the ones added to them, until written.
+    doc: Document,
+    pages: Vec<ObjectId>,
+    catalog: ObjectId,
+    /// The next free object number; once all are handed out, the `/Size`.
+    next: u32,
+    /// The pictures, written after the document's objects.
+    pictures: Vec<PictureObject>,
+    /// One stream per distinct embedded content, written after the pictures.
+    streams: Vec<(ObjectId, &'p Attachment)>,
+    /// The trailer dictionary (complete once [`Assembly::add_info`] ran).
+    trailer: Dictionary,
+    out: Out<'w>,
+    /// Where each written object starts, for the cross-reference table.
+    offsets: BTreeMap<u32, u64>,
+}
 
-    // The signature field and its (invisible) widget on the first page.
-    let sig_id = alloc();
-    let signing = sign.is_some();
-    let mut widget_id = None;
-    if signing {
-        let first = *pages
-            .first()
-            .ok_or_else(|| AssembleError::Layout("the report has no page".into()))?;
-        let id = alloc();
-        let mut widget = Dictionary::new();
-        widget.set("Type", name("Annot"));
-        widget.set("Subtype", name("Widget"));
-        widget.set("FT", name("Sig"));
-        widget.set("T", Object::string_literal("Signature1"));
-        widget.set("V", Object::Reference(sig_id));
-        widget.set("F", Object::Integer(132));
-        widget.set("P", Object::Reference(first));
-        widget.set(
-            "Rect",
-            Object::Array(vec![0.into(), 0.into(), 0.into(), 0.into()]),
-        );
-        doc.objects.insert(id, Object::Dictionary(widget));
-        let annots = match resolved(&doc, first, b"Annots") {
-            Some(Object::Array(a)) => a,
-            _ => Vec::new(),
-        };
-        let mut annots = annots;
-        annots.push(Object::Reference(id));
-        page_dict(&mut doc, first)?.set("Annots", Object::Array(annots));
-        widget_id = Some(id);
-    }
-
-    {
+impl<'p, 'w> Assembly<'p, 'w> {
+    /// Reads printpdf's pages with lopdf 0.47 (which also rewrites
+    /// printpdf's lopdf-0.44 output as one clean revision).
+    fn new(parts: &'p Parts<'p>, w: &'w mut dyn Write) -> Result<Self> {
+        let doc =
+            Document::load_mem(parts.visual).map_err(|e| AssembleError::Layout(e.to_string()))?;
+        let pages: Vec<ObjectId> = doc.get_pages().values().copied().collect();
         let catalog = doc
-            .get_object_mut(catalog_id)
-            .and_then(Object::as_dict_mut)
-            .map_err(|e| AssembleError::Layout(e.to_string()))?;
+            .trailer
+            .get(b"Root")
+            .and_then(Object::as_reference)
+            .map_err(|e| AssembleError::Layout(format!("no catalog: {e}")))?;
+        let next = doc.max_id + 1;
+        Ok(Assembly {
+            parts,
+            doc,
+            pages,
+            catalog,
+            next,
+            pictures: Vec::new(),
+            streams: Vec::new(),
+            trailer: Dictionary::new(),
+            out: Out::new(w),
+            offsets: BTreeMap::new(),
+        })
+    }
+
+    /// Hands out the next object number.
+    fn alloc(&mut self) -> ObjectId {
+        let id = (self.next, 0);
+        self.next += 1;
+        id
+    }
+
+    /// Gives each picture slot an image XObject, and each page with
+    /// pictures an extra content stream that draws them.
+    fn place_pictures(&mut self) -> Result<()> {
+        let slots = self.parts.slots;
+        let mut per_page: BTreeMap<usize, Vec<(String, ObjectId, &ImageSlot)>> = BTreeMap::new();
+        for (n, slot) in slots.iter().enumerate() {
+            let id = self.alloc();
+            let max_w = (slot.width * PIXELS_PER_POINT).ceil() as u32;
+            let max_h = (slot.height * PIXELS_PER_POINT).ceil() as u32;
+            self.pictures.push(PictureObject {
+                id,
+                image: slot.image,
+                max_w: max_w.max(1),
+                max_h: max_h.max(1),
+            });
+            per_page
+                .entry(slot.page)
+                .or_default()
+                .push((format!("SoImg{n}"), id, slot));
+        }
+        for (page_index, list) in &per_page {
+            let Some(&page_id) = self.pages.get(*page_index) else {
+                continue;
+            };
+            let mut ops = String::new();
+            let mut names = Dictionary::new();
+            for (nm, id, s) in list {
+                ops.push_str(&format!(
+                    "q {:.2} 0 0 {:.2} {:.2} {:.2} cm /{nm} Do Q\n",
+                    s.width, s.height, s.x, s.y
+                ));
+                names.set(nm.as_bytes().to_vec(), Object::Reference(*id));
+            }
+            let content_id = self.alloc();
+            let doc = &mut self.doc;
+            doc.objects.insert(
+                content_id,
+                Object::Stream(Stream::new(Dictionary::new(), ops.into_bytes())),
+            );
+            let mut resources = resolved_dict(doc, page_id, b"Resources").unwrap_or_default();
+            let mut xobjects = match resources.get(b"XObject") {
+                Ok(Object::Dictionary(d)) => d.clone(),
+                Ok(Object::Reference(r)) => doc.get_dictionary(*r).cloned().unwrap_or_default(),
+                _ => Dictionary::new(),
+            };
+            for (k, v) in names.iter() {
+                xobjects.set(k.clone(), v.clone());
+            }
+            resources.set("XObject", Object::Dictionary(xobjects));
+            let page = page_dict(doc, page_id)?;
+            page.set("Resources", Object::Dictionary(resources));
+            let mut contents = match page.get(b"Contents") {
+                Ok(Object::Array(a)) => a.clone(),
+                Ok(other) => vec![other.clone()],
+                Err(_) => Vec::new(),
+            };
+            contents.push(Object::Reference(content_id));
+            page.set("Contents", Object::Array(contents));
+        }
+        Ok(())
+    }
+
+    /// Adds a file specification per embedded file (one stream per
+    /// distinct content) and lists them in the catalog: the
+    /// `/EmbeddedFiles` name tree, `/AF`, and the attachments panel open.
+    fn add_attachments(&mut self) -> Result<()> {
+        let files = self.parts.files;
+        let mut stream_of: HashMap<&str, ObjectId> = HashMap::new();
+        let mut specs: Vec<(String, ObjectId)> = Vec::new();
+        for f in files {
+            let ef = match stream_of.get(f.sha256.as_str()) {
+                Some(&id) => id,
+                None => {
+                    let id = self.alloc();
+                    self.streams.push((id, f));
+                    stream_of.insert(&f.sha256, id);
+                    id
+                }
+            };
+            let mut ef_dict = Dictionary::new();
+            ef_dict.set("F", Object::Reference(ef));
+            ef_dict.set("UF", Object::Reference(ef));
+            let mut spec = Dictionary::new();
+            spec.set("Type", name("Filespec"));
+            spec.set("F", text_string(&f.name));
+            spec.set("UF", text_string(&f.name));
+            spec.set("Desc", text_string(&f.description));
+            spec.set(
+                "AFRelationship",
+                name(if f.name.ends_with(".json") || f.name == crate::SUMS_NAME {
+                    "Data"
+                } else {
+                    "Supplement"
+                }),
+            );
+            spec.set("EF", Object::Dictionary(ef_dict));
+            let id = self.alloc();
+            self.doc.objects.insert(id, Object::Dictionary(spec));
+            specs.push((f.name.clone(), id));
+        }
+        // A name tree's keys are sorted by their bytes.
+        specs.sort_by_key(|a| text_key(&a.0));
+        let mut names_array = Vec::new();
+        for (n, id) in &specs {
+            names_array.push(text_string(n));
+            names_array.push(Object::Reference(*id));
+        }
+        let catalog = self.catalog_dict()?;
         let mut ef = Dictionary::new();
         ef.set("Names", Object::Array(names_array));
         let mut names = Dictionary::new();
@@ -358,139 +420,253 @@ pub(crate) fn assemble(
             Object::Array(specs.iter().map(|(_, id)| Object::Reference(*id)).collect()),
         );
         catalog.set("PageMode", name("UseAttachments"));
-        if let Some(widget) = widget_id {
-            let mut form = Dictionary::new();
-            form.set("Fields", Object::Array(vec![Object::Reference(widget)]));
-            form.set("SigFlags", Object::Integer(3));
-            catalog.set("AcroForm", Object::Dictionary(form));
+        Ok(())
+    }
+
+    /// Reserves the number of the signature dictionary (written last, by
+    /// [`Assembly::sign`]) and, when signing, adds the signature field: an
+    /// invisible widget on the first page, in the catalog's `/AcroForm`.
+    /// A draft leaves the number unused, as it always has.
+    fn add_signature_field(&mut self) -> Result<ObjectId> {
+        let sig = self.alloc();
+        if self.parts.sign.is_none() {
+            return Ok(sig);
         }
+        let first = *self
+            .pages
+            .first()
+            .ok_or_else(|| AssembleError::Layout("the report has no page".into()))?;
+        let widget = self.alloc();
+        self.doc.objects.insert(
+            widget,
+            Object::Dictionary(pdf::signature_widget("Signature1", sig, first)),
+        );
+        let mut annots = match resolved(&self.doc, first, b"Annots") {
+            Some(Object::Array(a)) => a,
+            _ => Vec::new(),
+        };
+        annots.push(Object::Reference(widget));
+        page_dict(&mut self.doc, first)?.set("Annots", Object::Array(annots));
+        let mut form = Dictionary::new();
+        form.set("Fields", Object::Array(vec![Object::Reference(widget)]));
+        form.set("SigFlags", Object::Integer(3));
+        self.catalog_dict()?
+            .set("AcroForm", Object::Dictionary(form));
+        Ok(sig)
     }
 
-    // The document information dictionary, replaced with ours.
-    let info_id = alloc();
-    let mut info_dict = Dictionary::new();
-    info_dict.set("Title", text_string(&info.title));
-    info_dict.set("Author", text_string(&info.author));
-    info_dict.set("Subject", text_string(&info.subject));
-    info_dict.set("Creator", text_string("Signoff"));
-    info_dict.set("Producer", text_string("Signoff (printpdf, lopdf)"));
-    info_dict.set(
-        "CreationDate",
-        Object::string_literal(pdf_date(&info.created)),
-    );
-    doc.objects.insert(info_id, Object::Dictionary(info_dict));
-    let doc_id = Sha256::digest(info.report_id.as_bytes())[..16].to_vec();
-
-    // --- write ---
-    let mut out = Out::new(w);
-    let mut offsets: BTreeMap<u32, u64> = BTreeMap::new();
-    out.put(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n")?;
-    let objects = std::mem::take(&mut doc.objects);
-    for (id, mut object) in objects {
-        if let Object::Stream(s) = &mut object {
-            let len = s.content.len() as i64;
-            s.dict.set("Length", Object::Integer(len));
-        }
-        offsets.insert(id.0, out.pos);
-        out.put(format!("{} {} obj\n", id.0, id.1).as_bytes())?;
-        out.put(&obj_text(&object))?;
-        out.put(b"\nendobj\n")?;
-    }
-    write_images(&mut out, &mut offsets, &image_objects, images)?;
-    let total: u64 = streams.iter().map(|(_, f)| f.size).sum();
-    let mut done = 0u64;
-    for (id, f) in &streams {
-        offsets.insert(id.0, out.pos);
-        write_embedded(&mut out, *id, f, &mut |n| {
-            done += n;
-            progress(done, total);
-        })?;
-    }
-
-    let size = next;
-    let root = catalog_id;
-    let trailer_dict = || {
-        let mut t = Dictionary::new();
-        t.set("Size", Object::Integer(i64::from(size)));
-        t.set("Root", Object::Reference(root));
+    /// Adds the document information dictionary (ours, replacing
+    /// printpdf's) and makes the trailer. The last number handed out.
+    fn add_info(&mut self) {
+        let info = self.parts.info;
+        let info_id = self.alloc();
+        let mut info_dict = Dictionary::new();
+        info_dict.set("Title", text_string(&info.title));
+        info_dict.set("Author", text_string(&info.author));
+        info_dict.set("Subject", text_string(&info.subject));
+        info_dict.set("Creator", text_string("Signoff"));
+        info_dict.set("Producer", text_string("Signoff (printpdf, lopdf)"));
+        info_dict.set(
+            "CreationDate",
+            Object::string_literal(pdf_date(&info.created)),
+        );
+        self.doc
+            .objects
+            .insert(info_id, Object::Dictionary(info_dict));
+        let doc_id = Sha256::digest(info.report_id.as_bytes())[..16].to_vec();
+        let t = &mut self.trailer;
+        t.set("Size", Object::Integer(i64::from(self.next)));
+        t.set("Root", Object::Reference(self.catalog));
         t.set("Info", Object::Reference(info_id));
         t.set(
             "ID",
             Object::Array(vec![
                 Object::String(doc_id.clone(), StringFormat::Hexadecimal),
-                Object::String(doc_id.clone(), StringFormat::Hexadecimal),
+                Object::String(doc_id, StringFormat::Hexadecimal),
             ]),
         );
-        t
-    };
-
-    let Some((signer, reason)) = sign else {
-        let xref_at = out.pos;
-        let tail = xref_and_trailer(&offsets, size, &trailer_dict(), xref_at);
-        out.put(&tail)?;
-        out.flush_hash();
-        out.w.flush().map_err(AssembleError::Write)?;
-        return Ok(Stats {
-            pages: pages.len(),
-            bytes: out.pos,
-            signed: false,
-        });
-    };
-
-    // The signature dictionary, last. Everything after `/Contents <` is
-    // computed now so the byte range is known before any of it is written.
-    offsets.insert(sig_id.0, out.pos);
-    let mut head = format!(
-        "{} 0 obj\n<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached",
-        sig_id.0
-    )
-    .into_bytes();
-    head.extend(b"/M");
-    head.extend(obj_text(&Object::string_literal(pdf_date(&info.created))));
-    head.extend(b"/Name");
-    head.extend(obj_text(&text_string(&signer.info.name)));
-    head.extend(b"/Reason");
-    head.extend(obj_text(&text_string(&reason)));
-    let range_at = head.len();
-    head.extend(b"/ByteRange[0 0000000000 0000000000 0000000000]/Contents");
-    // The hex string with its '<' and '>' is what the byte range leaves out.
-    let contents_start = out.pos + head.len() as u64;
-    let hex_len = 2 * CONTENTS_BYTES as u64;
-    let contents_end = contents_start + 1 + hex_len + 1;
-    let mut tail = b">>\nendobj\n".to_vec();
-    let xref_at = contents_end + tail.len() as u64;
-    tail.extend(xref_and_trailer(&offsets, size, &trailer_dict(), xref_at));
-    let file_len = contents_end + tail.len() as u64;
-    let range = format!(
-        "/ByteRange[0 {contents_start:010} {contents_end:010} {:010}]/Contents",
-        file_len - contents_end
-    );
-    head.truncate(range_at);
-    head.extend(range.as_bytes());
-    out.put(&head)?;
-    out.hash_ahead(&tail);
-    let digest = out.digest()?;
-    let cms = cms_signature(signer, &digest).map_err(|e| AssembleError::Sign(e.to_string()))?;
-    if cms.len() > CONTENTS_BYTES {
-        return Err(AssembleError::Sign(format!(
-            "the signature is {} bytes, more than the {CONTENTS_BYTES} reserved",
-            cms.len()
-        )));
     }
-    let mut hex: Vec<u8> = Vec::with_capacity(hex_len as usize + 2);
-    hex.push(b'<');
-    hex.extend(cms.iter().flat_map(|b| format!("{b:02x}").into_bytes()));
-    hex.resize(hex_len as usize + 1, b'0');
-    hex.push(b'>');
-    out.put_unhashed(&hex)?;
-    out.put_unhashed(&tail)?;
-    out.w.flush().map_err(AssembleError::Write)?;
-    debug_assert_eq!(out.pos, file_len);
-    Ok(Stats {
-        pages: pages.len(),
-        bytes: out.pos,
-        signed: true,
-    })
+
+    /// Writes the header, then every object of the document (printpdf's
+    /// and the ones added to them) in number order.
+    fn write_objects(&mut self) -> Result<()> {
+        self.out.put(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n")?;
+        let objects = std::mem::take(&mut self.doc.objects);
+        for (id, mut object) in objects {
+            if let Object::Stream(s) = &mut object {
+                let len = s.content.len() as i64;
+                s.dict.set("Length", Object::Integer(len));
+            }
+            self.offsets.insert(id.0, self.out.pos);
+            self.out
+                .put(format!("{} {} obj\n", id.0, id.1).as_bytes())?;
+            self.out.put(&obj_text(&object))?;
+            self.out.put(b"\nendobj\n")?;
+        }
+        Ok(())
+    }
+
+    /// Writes the pictures in order while worker threads prepare them
+    /// (decoding and scaling dominate a report with many screenshots). At
+    /// most a few prepared pictures wait in memory at any time.
+    fn write_pictures(&mut self) -> Result<()> {
+        let Assembly {
+            parts,
+            pictures,
+            out,
+            offsets,
+            ..
+        } = self;
+        if pictures.is_empty() {
+            return Ok(());
+        }
+        let (pictures, paths) = (&*pictures, parts.images);
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let workers = thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
+        thread::scope(|scope| {
+            let (tx, rx) = mpsc::sync_channel::<(usize, std::io::Result<Picture>)>(workers);
+            for _ in 0..workers {
+                let tx = tx.clone();
+                let next = &next;
+                scope.spawn(move || {
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(p) = pictures.get(i) else {
+                            break;
+                        };
+                        let path = paths.get(p.image).cloned().unwrap_or_default();
+                        if tx
+                            .send((i, prepare_image(&path, p.max_w, p.max_h)))
+                            .is_err()
+                        {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop(tx);
+            let mut waiting: BTreeMap<usize, std::io::Result<Picture>> = BTreeMap::new();
+            for (want, p) in pictures.iter().enumerate() {
+                let picture = loop {
+                    if let Some(p) = waiting.remove(&want) {
+                        break p;
+                    }
+                    match rx.recv() {
+                        Ok((i, p)) => {
+                            waiting.insert(i, p);
+                        }
+                        Err(_) => {
+                            return Err(AssembleError::Layout("a picture worker stopped".into()));
+                        }
+                    }
+                };
+                let picture = picture.map_err(AssembleError::Write)?;
+                offsets.insert(p.id.0, out.pos);
+                write_picture(out, p.id, &picture)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Copies the embedded files in, each checked against its SHA-256,
+    /// telling `progress` how many of their bytes are done.
+    fn write_embedded_files(&mut self, progress: &mut dyn FnMut(u64, u64)) -> Result<()> {
+        let total: u64 = self.streams.iter().map(|(_, f)| f.size).sum();
+        let mut done = 0u64;
+        for &(id, f) in &self.streams {
+            self.offsets.insert(id.0, self.out.pos);
+            write_embedded(&mut self.out, id, f, &mut |n| {
+                done += n;
+                progress(done, total);
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Ends a draft: the cross-reference table and the trailer.
+    fn finish(mut self) -> Result<Stats> {
+        let tail = self.xref_and_trailer(self.out.pos);
+        self.out.put(&tail)?;
+        self.out.flush_hash();
+        self.out.w.flush().map_err(AssembleError::Write)?;
+        Ok(Stats {
+            pages: self.pages.len(),
+            bytes: self.out.pos,
+            signed: false,
+        })
+    }
+
+    /// Ends a signed report: the signature dictionary `sig` (see
+    /// [`pdf::sig_dictionary`]), the cross-reference table and the
+    /// trailer. Everything after `/Contents` is known before it is written,
+    /// so the byte range is filled in and those bytes are hashed ahead; the
+    /// signature over the running hash then goes between them.
+    fn sign(mut self, sig: ObjectId, signing: &Signing<'_>) -> Result<Stats> {
+        self.offsets.insert(sig.0, self.out.pos);
+        let signed_at = pdf_date(&self.parts.info.created);
+        let dict = pdf::sig_dictionary(signing.signer, &signing.reason, &signed_at);
+        let mut head = format!("{} {} obj\n", sig.0, sig.1).into_bytes();
+        head.extend(obj_text(&Object::Dictionary(dict)));
+        let at = pdf::Placeholders::find(&head, 0).map_err(sign_error)?;
+        let mut tail = head.split_off(at.contents.end);
+        tail.extend(b"\nendobj\n");
+        let base = self.out.pos as usize;
+        let contents = base + at.contents.start..base + at.contents.end;
+        let xref_at = (contents.end + tail.len()) as u64;
+        tail.extend(self.xref_and_trailer(xref_at));
+        let file_len = contents.end + tail.len();
+        let range = pdf::byte_range(&contents, file_len).map_err(sign_error)?;
+        head[at.byte_range].copy_from_slice(&range);
+        head.truncate(at.contents.start);
+        self.out.put(&head)?;
+        self.out.hash_ahead(&tail);
+        let digest = self.out.digest()?;
+        let hex = pdf::signature_contents(signing.signer, &digest).map_err(sign_error)?;
+        self.out.put_unhashed(&hex)?;
+        self.out.put_unhashed(&tail)?;
+        self.out.w.flush().map_err(AssembleError::Write)?;
+        debug_assert_eq!(self.out.pos, file_len as u64);
+        Ok(Stats {
+            pages: self.pages.len(),
+            bytes: self.out.pos,
+            signed: true,
+        })
+    }
+
+    /// The cross-reference table (every number handed out; an unwritten one
+    /// free) and the trailer, for a table starting at byte `xref_at`.
+    fn xref_and_trailer(&self, xref_at: u64) -> Vec<u8> {
+        let size = self.next;
+        let mut s = format!("xref\n0 {size}\n0000000000 65535 f \n");
+        for n in 1..size {
+            match self.offsets.get(&n) {
+                Some(off) => s.push_str(&format!("{off:010} 00000 n \n")),
+                None => s.push_str("0000000000 00000 f \n"),
+            }
+        }
+        let mut v = s.into_bytes();
+        v.extend(b"trailer\n");
+        v.extend(obj_text(&Object::Dictionary(self.trailer.clone())));
+        v.extend(format!("\nstartxref\n{xref_at}\n%%EOF\n").into_bytes());
+        v
+    }
+
+    /// The catalog, to add entries to.
+    fn catalog_dict(&mut self) -> Result<&mut Dictionary> {
+        self.doc
+            .get_object_mut(self.catalog)
+            .and_then(Object::as_dict_mut)
+            .map_err(|e| AssembleError::Layout(e.to_string()))
+    }
+}
+
+/// A signing error in this module's terms (without saying "signing
+/// failed" twice).
+fn sign_error(e: pdf::PdfSignError) -> AssembleError {
+    match e {
+        pdf::PdfSignError::Failed(reason) => AssembleError::Sign(reason),
+        other => AssembleError::Sign(other.to_string()),
+    }
 }
 
 /// `D:YYYYMMDDHHMMSS+00'00'` from `YYYY-MM-DD HH:MM:SS` (UTC).
@@ -526,26 +702,6 @@ fn page_dict(doc: &mut Document, id: ObjectId) -> Result<&mut Dictionary> {
     doc.get_object_mut(id)
         .and_then(Object::as_dict_mut)
         .map_err(|e| AssembleError::Layout(format!("page {id:?}: {e}")))
-}
-
-fn xref_and_trailer(
-    offsets: &BTreeMap<u32, u64>,
-    size: u32,
-    trailer: &Dictionary,
-    xref_at: u64,
-) -> Vec<u8> {
-    let mut s = format!("xref\n0 {size}\n0000000000 65535 f \n");
-    for n in 1..size {
-        match offsets.get(&n) {
-            Some(off) => s.push_str(&format!("{off:010} 00000 n \n")),
-            None => s.push_str("0000000000 00000 f \n"),
-        }
-    }
-    let mut v = s.into_bytes();
-    v.extend(b"trailer\n");
-    v.extend(obj_text(&Object::Dictionary(trailer.clone())));
-    v.extend(format!("\nstartxref\n{xref_at}\n%%EOF\n").into_bytes());
-    v
 }
 
 /// One embedded file, copied in chunks and checked against its SHA-256.
@@ -640,62 +796,6 @@ fn prepare_image(path: &Path, max_w: u32, max_h: u32) -> std::io::Result<Picture
         width: w,
         height: h,
         data: z.finish()?,
-    })
-}
-
-/// Writes the pictures in order while two threads prepare them (decoding
-/// and scaling dominate a report with many screenshots). At most a few
-/// prepared pictures wait in memory at any time.
-fn write_images(
-    out: &mut Out<'_>,
-    offsets: &mut BTreeMap<u32, u64>,
-    objects: &[(ObjectId, usize, u32, u32)],
-    paths: &[PathBuf],
-) -> Result<()> {
-    if objects.is_empty() {
-        return Ok(());
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let workers = thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
-    thread::scope(|scope| {
-        let (tx, rx) = mpsc::sync_channel::<(usize, std::io::Result<Picture>)>(workers);
-        for _ in 0..workers {
-            let tx = tx.clone();
-            let next = &next;
-            scope.spawn(move || {
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(&(_, image, max_w, max_h)) = objects.get(i) else {
-                        break;
-                    };
-                    let path = paths.get(image).cloned().unwrap_or_default();
-                    if tx.send((i, prepare_image(&path, max_w, max_h))).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(tx);
-        let mut waiting: BTreeMap<usize, std::io::Result<Picture>> = BTreeMap::new();
-        for (want, &(id, ..)) in objects.iter().enumerate() {
-            let picture = loop {
-                if let Some(p) = waiting.remove(&want) {
-                    break p;
-                }
-                match rx.recv() {
-                    Ok((i, p)) => {
-                        waiting.insert(i, p);
-                    }
-                    Err(_) => {
-                        return Err(AssembleError::Layout("a picture worker stopped".into()));
-                    }
-                }
-            };
-            let picture = picture.map_err(AssembleError::Write)?;
-            offsets.insert(id.0, out.pos);
-            write_picture(out, id, &picture)?;
-        }
-        Ok(())
     })
 }
 

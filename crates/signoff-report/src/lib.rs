@@ -335,22 +335,21 @@ fn write_document(
         sums.into_bytes(),
     ));
     let sign = match (sources.signer, doc.signer) {
-        (Some(signer), Some(block)) => Some((
+        (Some(signer), Some(block)) => Some(assemble::Signing {
             signer,
-            format!("{} sign-off of {}", block.role, doc.report_id),
-        )),
+            reason: format!("{} sign-off of {}", block.role, doc.report_id),
+        }),
         _ => None,
     };
-    let stats = assemble::assemble(
-        &doc.visual,
-        &doc.slots,
-        &image_paths,
-        &files,
-        &doc.info,
+    let parts = assemble::Parts {
+        visual: &doc.visual,
+        slots: &doc.slots,
+        images: &image_paths,
+        files: &files,
+        info: &doc.info,
         sign,
-        sources.progress,
-        out,
-    )?;
+    };
+    let stats = assemble::assemble(&parts, sources.progress, out)?;
     Ok(Written {
         report_id: doc.report_id.to_owned(),
         pages: stats.pages,

@@ -11,6 +11,15 @@
 //! (signed attributes: content type, message digest, ESS
 //! signing-certificate-v2; no signing-time, the time is in `/M`) is written
 //! into the placeholder.
+//!
+//! The pieces of that shape are public and used by both writers of a
+//! signature: [`sign_pdf`] here (lopdf, the whole file in memory) and the
+//! report's streaming writer (`signoff-report`'s `assemble.rs`, which never
+//! holds the file): [`sig_dictionary`] with its placeholders,
+//! [`signature_widget`], [`Placeholders::find`], [`byte_range`] for given
+//! offsets and [`signature_contents`] for a given digest.
+
+use std::ops::Range;
 
 use chrono::{DateTime, Utc};
 use cms::builder::{SignedDataBuilder, SignerInfoBuilder};
@@ -26,7 +35,8 @@ use crate::identity::{Signer, SignerKey};
 
 /// Bytes reserved for the CMS structure (hex-encoded twice that in the file).
 pub const CONTENTS_BYTES: usize = 16 * 1024;
-/// Placeholder numbers wide enough for any offset we will patch in.
+/// The `/ByteRange` placeholder's numbers: ten digits, wide enough for any
+/// offset in a file under 10 GB.
 const BYTE_RANGE_PLACEHOLDER: i64 = 9_999_999_999;
 
 #[derive(Debug, thiserror::Error)]
@@ -72,10 +82,55 @@ pub fn sign_pdf(pdf: &[u8], signer: &Signer, opts: &SignOptions) -> Result<Vec<u
         .map_err(|e| PdfSignError::Unreadable(format!("no catalog: {e}")))?;
     let field_name = format!("Signature{}", count_signatures(&prev) + 1);
 
+    let sig = sig_dictionary(signer, &opts.reason, &pdf_date(opts.time));
+    let sig_id = inc.new_document.add_object(sig);
+    let widget_id = inc
+        .new_document
+        .add_object(signature_widget(&field_name, sig_id, page_id));
+
+    add_to_page_annots(&mut inc, &prev, page_id, widget_id)?;
+    add_to_acroform(&mut inc, &prev, catalog_id, widget_id)?;
+
+    let mut out = Vec::with_capacity(pdf.len() + 2 * CONTENTS_BYTES + 4096);
+    inc.save_to(&mut out).map_err(failed)?;
+
+    // Our placeholders are in the appended part.
+    let at = Placeholders::find(&out, pdf.len())?;
+    let range = byte_range(&at.contents, out.len())?;
+    out[at.byte_range.clone()].copy_from_slice(&range);
+    let mut hasher = Sha256::new();
+    hasher.update(&out[..at.contents.start]);
+    hasher.update(&out[at.contents.end..]);
+    let contents = signature_contents(signer, &hasher.finalize())?;
+    out[at.contents].copy_from_slice(&contents);
+    Ok(out)
+}
+
+/// A PDF date in UTC, `D:YYYYMMDDHHmmSS+00'00'` (PDF 32000-1, 7.9.4).
+pub fn pdf_date(time: DateTime<Utc>) -> String {
+    time.format("D:%Y%m%d%H%M%S+00'00'").to_string()
+}
+
+/// The `/Type /Sig` dictionary every signature of ours has: signed by
+/// `signer` (`/Name`) at `signed_at` (`/M`, a PDF date, see [`pdf_date`])
+/// for `reason`, with the `/ByteRange` and `/Contents` placeholders last, so
+/// that nothing a signer chooses follows them (see [`Placeholders::find`])
+/// and a writer knows in advance every byte after `/Contents`.
+///
+/// Written in place by [`sign_pdf`] (lopdf) and by the report's streaming
+/// writer; both then fill it with [`byte_range`] and [`signature_contents`].
+pub fn sig_dictionary(signer: &Signer, reason: &str, signed_at: &str) -> Dictionary {
+    signed_by(&signer.info.name, reason, signed_at)
+}
+
+fn signed_by(name: &str, reason: &str, signed_at: &str) -> Dictionary {
     let mut sig = Dictionary::new();
     sig.set("Type", Object::Name(b"Sig".to_vec()));
     sig.set("Filter", Object::Name(b"Adobe.PPKLite".to_vec()));
     sig.set("SubFilter", Object::Name(b"ETSI.CAdES.detached".to_vec()));
+    sig.set("M", Object::string_literal(signed_at));
+    sig.set("Name", text_string(name));
+    sig.set("Reason", text_string(reason));
     sig.set(
         "ByteRange",
         Object::Array(vec![
@@ -89,75 +144,111 @@ pub fn sign_pdf(pdf: &[u8], signer: &Signer, opts: &SignOptions) -> Result<Vec<u
         "Contents",
         Object::String(vec![0u8; CONTENTS_BYTES], StringFormat::Hexadecimal),
     );
-    sig.set(
-        "M",
-        Object::string_literal(opts.time.format("D:%Y%m%d%H%M%S+00'00'").to_string()),
-    );
-    sig.set("Name", text_string(&signer.info.name));
-    sig.set("Reason", text_string(&opts.reason));
-    let sig_id = inc.new_document.add_object(sig);
+    sig
+}
 
+/// The invisible widget (and signature field, merged) `field` on `page`,
+/// whose value is the signature dictionary `sig`.
+pub fn signature_widget(field: &str, sig: ObjectId, page: ObjectId) -> Dictionary {
     let mut widget = Dictionary::new();
     widget.set("Type", Object::Name(b"Annot".to_vec()));
     widget.set("Subtype", Object::Name(b"Widget".to_vec()));
     widget.set("FT", Object::Name(b"Sig".to_vec()));
-    widget.set("T", Object::string_literal(field_name));
-    widget.set("V", Object::Reference(sig_id));
+    widget.set("T", Object::string_literal(field));
+    widget.set("V", Object::Reference(sig));
     widget.set("F", Object::Integer(132)); // print + locked
-    widget.set("P", Object::Reference(page_id));
+    widget.set("P", Object::Reference(page));
     widget.set(
         "Rect",
         Object::Array(vec![0.into(), 0.into(), 0.into(), 0.into()]),
     );
-    let widget_id = inc.new_document.add_object(widget);
+    widget
+}
 
-    add_to_page_annots(&mut inc, &prev, page_id, widget_id)?;
-    add_to_acroform(&mut inc, &prev, catalog_id, widget_id)?;
+/// Where the placeholders of a written [`sig_dictionary`] are, as byte
+/// offsets into the buffer searched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placeholders {
+    /// The `/ByteRange` array, `[` to `]`; [`byte_range`] fills it.
+    pub byte_range: Range<usize>,
+    /// The `/Contents` hex string, `<` to `>`: the gap the byte range
+    /// leaves; [`signature_contents`] fills it.
+    pub contents: Range<usize>,
+}
 
-    let mut out = Vec::with_capacity(pdf.len() + 2 * CONTENTS_BYTES + 4096);
-    inc.save_to(&mut out).map_err(failed)?;
-
-    // Locate our placeholders in the appended part only.
-    let tail = pdf.len();
-    let zeros = vec![b'0'; 2 * CONTENTS_BYTES];
-    let hex_at =
-        find(&out[tail..], &zeros).ok_or_else(|| failed("signature placeholder not found"))? + tail;
-    let (start, end) = (hex_at - 1, hex_at + zeros.len() + 1); // the '<' and after the '>'
-    if out[start] != b'<' || out[end - 1] != b'>' {
-        return Err(failed("unexpected signature placeholder layout"));
+impl Placeholders {
+    /// Finds the last placeholders in `bytes[from..]`. The last, because
+    /// `/ByteRange` and `/Contents` end the dictionary: a name or reason
+    /// that spells them out comes before the real ones.
+    pub fn find(bytes: &[u8], from: usize) -> Result<Placeholders> {
+        let range = byte_range_placeholder();
+        let mut pattern = b"/ByteRange".to_vec();
+        pattern.extend_from_slice(range.as_bytes());
+        pattern.extend_from_slice(b"/Contents<");
+        pattern.resize(pattern.len() + 2 * CONTENTS_BYTES, b'0');
+        pattern.push(b'>');
+        let searched = bytes.get(from..).unwrap_or_default();
+        let at = searched
+            .windows(pattern.len())
+            .rposition(|w| w == pattern.as_slice())
+            .ok_or_else(|| failed("signature placeholder not found"))?
+            + from;
+        let range_at = at + b"/ByteRange".len();
+        let contents_at = range_at + range.len() + b"/Contents".len();
+        Ok(Placeholders {
+            byte_range: range_at..range_at + range.len(),
+            contents: contents_at..at + pattern.len(),
+        })
     }
-    let placeholder =
-        format!("[0 {BYTE_RANGE_PLACEHOLDER} {BYTE_RANGE_PLACEHOLDER} {BYTE_RANGE_PLACEHOLDER}]");
-    let br_at = find(&out[tail..], placeholder.as_bytes())
-        .ok_or_else(|| failed("byte range placeholder not found"))?
-        + tail;
-    let mut range = format!("[0 {start} {end} {}]", out.len() - end);
-    if range.len() > placeholder.len() {
+}
+
+/// The `/ByteRange` array of a file of `file_len` bytes whose `/Contents`
+/// hex string (with its `<` and `>`) spans `contents`: everything but that
+/// string, zero-padded to the placeholder's width so it replaces the
+/// placeholder byte for byte.
+///
+/// # Errors
+/// A file too large for the placeholder's ten digits.
+pub fn byte_range(contents: &Range<usize>, file_len: usize) -> Result<Vec<u8>> {
+    let range = format!(
+        "[0 {:010} {:010} {:010}]",
+        contents.start,
+        contents.end,
+        file_len.saturating_sub(contents.end)
+    );
+    if range.len() != byte_range_placeholder().len() {
         return Err(failed(
             "the file is too large for the byte range placeholder",
         ));
     }
-    range.insert_str(
-        range.len() - 1,
-        &" ".repeat(placeholder.len() - range.len()),
-    );
-    out[br_at..br_at + placeholder.len()].copy_from_slice(range.as_bytes());
+    Ok(range.into_bytes())
+}
 
-    let mut hasher = Sha256::new();
-    hasher.update(&out[..start]);
-    hasher.update(&out[end..]);
-    let digest = hasher.finalize();
-
-    let cms = cms_signature(signer, &digest)?;
+/// The `/Contents` hex string, `<` to `>`: a detached CMS signature by
+/// `signer` over `digest` (SHA-256 of the two byte ranges), zero-padded to
+/// the placeholder's width.
+///
+/// # Errors
+/// Signing failed, or the signature is larger than [`CONTENTS_BYTES`].
+pub fn signature_contents(signer: &Signer, digest: &[u8]) -> Result<Vec<u8>> {
+    let cms = cms_signature(signer, digest)?;
     if cms.len() > CONTENTS_BYTES {
         return Err(failed(format!(
             "the signature is {} bytes, more than the {CONTENTS_BYTES} reserved",
             cms.len()
         )));
     }
-    let hex: String = cms.iter().map(|b| format!("{b:02x}")).collect();
-    out[hex_at..hex_at + hex.len()].copy_from_slice(hex.as_bytes());
-    Ok(out)
+    let mut hex = Vec::with_capacity(2 * CONTENTS_BYTES + 2);
+    hex.push(b'<');
+    hex.extend(cms.iter().flat_map(|b| format!("{b:02x}").into_bytes()));
+    hex.resize(2 * CONTENTS_BYTES + 1, b'0');
+    hex.push(b'>');
+    Ok(hex)
+}
+
+/// The placeholder array as written: ten digits for each number.
+fn byte_range_placeholder() -> String {
+    format!("[0 {BYTE_RANGE_PLACEHOLDER} {BYTE_RANGE_PLACEHOLDER} {BYTE_RANGE_PLACEHOLDER}]")
 }
 
 /// A PDF text string: ASCII as is, anything else as UTF-16BE with a BOM
@@ -371,6 +462,72 @@ fn signing_certificate_v2(cert_der: &[u8]) -> Result<x509_cert::attr::Attribute>
     })
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn written(dict: Dictionary) -> Vec<u8> {
+        let mut v = b"7 0 obj\n".to_vec();
+        lopdf::Writer::write_object(&mut v, &Object::Dictionary(dict)).expect("write");
+        v.extend(b"\nendobj\n");
+        v
+    }
+
+    #[test]
+    fn the_placeholders_found_are_the_dictionarys_own_even_when_a_reason_spells_them_out() {
+        let plain = written(signed_by("Zoë", "Approved", "D:20260301110000+00'00'"));
+        let at = Placeholders::find(&plain, 0).expect("placeholders");
+        assert_eq!(
+            &plain[at.byte_range.clone()],
+            byte_range_placeholder().as_bytes()
+        );
+        assert_eq!(plain[at.contents.start], b'<');
+        assert_eq!(at.contents.len(), 2 * CONTENTS_BYTES + 2);
+        assert_eq!(
+            &plain[at.contents.end..],
+            b">>\nendobj\n",
+            "the placeholders end the dictionary, so a streaming writer knows what follows"
+        );
+
+        let mut spelled = b"/ByteRange".to_vec();
+        spelled.extend(plain[at.byte_range.start..at.contents.end].iter());
+        let reason = String::from_utf8(spelled).expect("ascii");
+        let tricky = written(signed_by("Zoë", &reason, "D:20260301110000+00'00'"));
+        let found = Placeholders::find(&tricky, 0).expect("placeholders");
+        assert_eq!(
+            &tricky[found.contents.end..],
+            b">>\nendobj\n",
+            "a reason that spells out the placeholders comes before the real ones"
+        );
+        assert!(
+            Placeholders::find(&tricky, found.contents.end).is_err(),
+            "nothing is found past the search start"
+        );
+    }
+
+    #[test]
+    fn the_byte_range_replaces_its_placeholder_byte_for_byte_or_is_refused() {
+        let width = byte_range_placeholder().len();
+        for (contents, file_len) in [
+            (10..20, 30),
+            (1_000..33_770, 40_000),
+            (0..9_999_999_999, 9_999_999_999),
+        ] {
+            let range = byte_range(&contents, file_len).expect("fits");
+            assert_eq!(range.len(), width, "{}", String::from_utf8_lossy(&range));
+        }
+        assert_eq!(
+            byte_range(&(100..32_870), 40_000).expect("fits"),
+            b"[0 0000000100 0000032870 0000007130]"
+        );
+        for (contents, file_len) in [
+            (10..20, 10_000_000_030),
+            (10..10_000_000_000, 10_000_000_100),
+        ] {
+            assert!(
+                byte_range(&contents, file_len).is_err(),
+                "{contents:?} of {file_len} bytes does not fit ten digits"
+            );
+        }
+    }
 }
