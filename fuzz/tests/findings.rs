@@ -42,3 +42,15 @@ fn the_picture_target_refuses_its_first_finding_from_the_header() {
         "only {decoded} seed pictures decode within the budget"
     );
 }
+
+/// The picture target's second finding: a PNG whose palette is 4 bytes,
+/// on which png 0.18.1 panics. Refused before the decoder sees it.
+#[test]
+fn the_picture_target_refuses_a_png_with_a_short_palette() {
+    let finding =
+        include_bytes!("../../crates/signoff-report/tests/fixtures/png-palette-of-4-bytes.png");
+    assert!(matches!(
+        signoff_fuzz::picture(finding),
+        Err(PictureError::Unreadable(_))
+    ));
+}

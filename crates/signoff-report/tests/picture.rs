@@ -430,3 +430,19 @@ fn a_cut_jpeg_announcing_many_pixels_decodes_within_the_limits_or_is_refused_by_
     assert!(message.contains("33 MiB decoded > 4 MiB"), "{message}");
     assert!(peak_rss() < PEAK_BOUND, "peak RSS {} MiB", peak_rss() >> 20);
 }
+
+/// The picture fuzz target's second finding (issue 11): a PNG whose
+/// palette chunk is 4 bytes long. png 0.18.1 panics on it ("range end
+/// index 3 out of range for slice of length 1"); we refuse it from its
+/// chunks, naming the palette, before the decoder sees it.
+#[test]
+fn a_png_with_a_palette_of_4_bytes_is_unreadable_not_a_panic() {
+    let finding = include_bytes!("fixtures/png-palette-of-4-bytes.png");
+    let e = picture::decode(finding).expect_err("a short palette");
+    assert_eq!(e.code(), "picture_unreadable", "{e}");
+    assert!(e.to_string().contains("palette (PLTE) is 4 bytes"), "{e}");
+    assert!(matches!(
+        picture::thumbnail(finding, 224),
+        Err(PictureError::Unreadable(_))
+    ));
+}
