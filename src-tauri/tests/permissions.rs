@@ -144,3 +144,45 @@ fn only_the_ipc_module_calls_invoke() {
         );
     }
 }
+
+/// The UI calls commands by name, as strings (`call('…')`, `invoke('…')`
+/// in `ui/src/ipc/index.ts`): each must be a declared command, or the call
+/// fails only when a person clicks; and each declared command is called,
+/// or it is granted to the webview for nothing.
+#[test]
+fn the_ui_calls_exactly_the_declared_commands() {
+    let build = read("build.rs");
+    let declared = quoted(
+        build
+            .split("const COMMANDS")
+            .nth(1)
+            .and_then(|s| s.split("];").next())
+            .expect("COMMANDS"),
+    );
+    let ipc = read("../ui/src/ipc/index.ts");
+    let mut called = BTreeSet::new();
+    for line in ipc
+        .lines()
+        .filter(|l| l.contains("call<") || l.contains("call(") || l.contains("invoke<"))
+    {
+        for part in line.split("('").skip(1) {
+            let name: String = part
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                .collect();
+            if part[name.len()..].starts_with('\'') && !name.is_empty() {
+                called.insert(name);
+            }
+        }
+    }
+    let undeclared: Vec<_> = called.difference(&declared).collect();
+    assert!(
+        undeclared.is_empty(),
+        "the UI calls undeclared commands: {undeclared:?}"
+    );
+    let unused: Vec<_> = declared.difference(&called).collect();
+    assert!(
+        unused.is_empty(),
+        "declared commands the UI never calls: {unused:?}"
+    );
+}

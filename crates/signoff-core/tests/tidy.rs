@@ -172,3 +172,36 @@ fn the_bad_input_catalogue_names_tests_that_exist() {
         );
     }
 }
+
+/// Every module of every crate in the workspace (libraries, the CLI, the
+/// app, xtask, the fuzz targets) starts with a `//!` line saying what it
+/// is for.
+#[test]
+fn every_module_says_what_it_is() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root.join("crates"))
+        .expect("crates")
+        .flatten()
+        .map(|e| e.path().join("src"))
+        .collect();
+    dirs.extend(["src-tauri/src", "xtask/src", "fuzz/src"].map(|d| root.join(d)));
+    let mut silent = Vec::new();
+    let mut seen = 0;
+    for dir in dirs.iter().filter(|d| d.is_dir()) {
+        for file in sources(dir) {
+            seen += 1;
+            let text = std::fs::read_to_string(&file).expect("read");
+            let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+            if !first.starts_with("//!") {
+                silent.push(
+                    file.strip_prefix(&root)
+                        .unwrap_or(&file)
+                        .display()
+                        .to_string(),
+                );
+            }
+        }
+    }
+    assert!(seen > 50, "only {seen} modules found: is the walk right?");
+    assert!(silent.is_empty(), "modules without a //! line: {silent:?}");
+}
