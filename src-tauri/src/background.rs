@@ -2,6 +2,7 @@
 //! blocking pool (key derivation, long exports and imports, decoding), and
 //! [`Throttle`] keeps progress events to ten a second.
 
+use signoff_core::ErrorCode;
 use std::time::{Duration, Instant};
 
 use crate::ipc::IpcError;
@@ -17,7 +18,12 @@ where
 {
     tauri::async_runtime::spawn_blocking(f)
         .await
-        .map_err(|e| IpcError::new("internal", format!("the work stopped unexpectedly: {e}")))?
+        .map_err(|e| {
+            IpcError::new(
+                ErrorCode::Internal,
+                format!("the work stopped unexpectedly: {e}"),
+            )
+        })?
         .map_err(Into::into)
 }
 

@@ -3,6 +3,7 @@
 //! thread (`async`), so the window never freezes; long imports use their
 //! own workspace handle on a blocking thread and report progress as events.
 
+use signoff_core::ErrorCode;
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
@@ -296,5 +297,5 @@ pub async fn run_doctor(state: State<'_, AppState>) -> Res<DoctorReport> {
 pub async fn close_window(window: WebviewWindow) -> Res<()> {
     window
         .destroy()
-        .map_err(|e| IpcError::new("internal", e.to_string()))
+        .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))
 }

@@ -3,6 +3,7 @@
 //! values (runs, items, evidence) come from `signoff_core` unchanged.
 
 use serde::Serialize;
+use signoff_core::ErrorCode;
 use signoff_core::template::Template;
 
 /// Every command's error: a stable `code` the UI branches on, and a
@@ -11,14 +12,14 @@ use signoff_core::template::Template;
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct IpcError {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
 }
 
 impl IpcError {
-    pub fn new(code: &str, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         IpcError {
-            code: code.to_owned(),
+            code,
             message: message.into(),
         }
     }
@@ -119,7 +120,7 @@ impl<'a> Upload<'a> {
     pub fn from_request(request: &'a tauri::ipc::Request<'_>) -> Result<Upload<'a>, IpcError> {
         let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
             return Err(IpcError::new(
-                "invalid_input",
+                ErrorCode::InvalidInput,
                 "expected the bytes as the request body",
             ));
         };
@@ -129,12 +130,14 @@ impl<'a> Upload<'a> {
                 .get(name)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
-                .ok_or_else(|| IpcError::new("invalid_input", format!("missing header {name}")))
+                .ok_or_else(|| {
+                    IpcError::new(ErrorCode::InvalidInput, format!("missing header {name}"))
+                })
         };
         Ok(Upload {
             run: header("x-run")?
                 .parse()
-                .map_err(|_| IpcError::new("invalid_input", "x-run must be a run id"))?,
+                .map_err(|_| IpcError::new(ErrorCode::InvalidInput, "x-run must be a run id"))?,
             item: header("x-item")?,
             media_type: header("x-media-type").unwrap_or_else(|_| "image/png".into()),
             sensitive: header("x-sensitive").is_ok_and(|v| v == "true"),

@@ -5,6 +5,7 @@
 //! Passphrases arrive from the app's own form and live only as long as
 //! the command.
 
+use signoff_core::ErrorCode;
 use std::path::{Path, PathBuf};
 
 use signoff_core::{Actor, RunSummary, SignoffRecord, Workspace};
@@ -227,7 +228,12 @@ pub async fn open_report(state: State<'_, AppState>, token: String) -> Res<()> {
         .arg(path)
         .spawn()
         .map(|_| ())
-        .map_err(|e| IpcError::new("io", format!("could not open a PDF viewer ({opener}): {e}")))
+        .map_err(|e| {
+            IpcError::new(
+                ErrorCode::Io,
+                format!("could not open a PDF viewer ({opener}): {e}"),
+            )
+        })
 }
 
 /// Checks a report against the trust store and hands out a token that

@@ -3,6 +3,7 @@
 //! dialog or a drop (both held in Rust under tokens); exports go through the
 //! save dialog. Reminders run on a background thread (see [`reminders`]).
 
+use signoff_core::ErrorCode;
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
@@ -97,20 +98,24 @@ pub async fn stage_pasted_image(
 ) -> Res<DroppedFiles> {
     let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
         return Err(IpcError::new(
-            "invalid_input",
+            ErrorCode::InvalidInput,
             "expected the image bytes as the request body",
         ));
     };
     if bytes.is_empty() || bytes.len() > MAX_PASTE {
         return Err(IpcError::new(
-            "invalid_input",
+            ErrorCode::InvalidInput,
             format!("a pasted image must be 1 byte to {} MiB", MAX_PASTE >> 20),
         ));
     }
     let media = signoff_core::evidence::media_type("", &bytes[..bytes.len().min(64)]);
     let name = state.with(|ws| ws.screenshot_name(media))?;
-    let path = write_private_temp(&name, bytes)
-        .map_err(|e| IpcError::new("io", format!("could not hold the pasted image: {e}")))?;
+    let path = write_private_temp(&name, bytes).map_err(|e| {
+        IpcError::new(
+            ErrorCode::Io,
+            format!("could not hold the pasted image: {e}"),
+        )
+    })?;
     Ok(DroppedFiles {
         token: state.tokens.issue(Purpose::Pasted, vec![path])?,
         names: vec![name],

@@ -4,6 +4,7 @@
 //! tokens of one purpose each (`tokens.rs`) so the webview never handles a
 //! path.
 
+use signoff_core::ErrorCode;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -64,7 +65,7 @@ impl AppState {
     ) -> Result<T, IpcError> {
         let mut guard = self.workspace.lock().map_err(|_| {
             IpcError::new(
-                "internal",
+                ErrorCode::Internal,
                 "the workspace lock was poisoned; restart Signoff",
             )
         })?;

@@ -5,6 +5,7 @@
 //! of a dropped file cannot open a viewer, and that of a checklist cannot
 //! attach evidence. Tokens live as long as the app (never on disk).
 
+use signoff_core::ErrorCode;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -63,19 +64,22 @@ pub struct Tokens {
 
 fn expired() -> IpcError {
     IpcError::new(
-        "expired",
+        ErrorCode::Expired,
         "those files are no longer available; pick or drop them again",
     )
 }
 
 fn poisoned() -> IpcError {
-    IpcError::new("internal", "the token store is unusable; restart Signoff")
+    IpcError::new(
+        ErrorCode::Internal,
+        "the token store is unusable; restart Signoff",
+    )
 }
 
 fn wrong(found: Purpose, accepted: &[Purpose]) -> IpcError {
     let wanted: Vec<&str> = accepted.iter().map(|p| p.describe()).collect();
     IpcError::new(
-        "wrong_token",
+        ErrorCode::WrongToken,
         format!(
             "this token stands for {}, and only {} can be used here",
             found.describe(),
@@ -90,7 +94,7 @@ impl Tokens {
         let mut bytes = [0u8; 16];
         OsRng.try_fill_bytes(&mut bytes).map_err(|e| {
             IpcError::new(
-                "internal",
+                ErrorCode::Internal,
                 format!("the system's random source failed: {e}"),
             )
         })?;

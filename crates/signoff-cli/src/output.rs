@@ -52,7 +52,7 @@ impl Out {
                 e.downcast_ref::<signoff_signature::trust::TrustError>()
                     .map(|e| e.code())
             })
-            .unwrap_or("error");
+            .map_or("error", signoff_core::ErrorCode::as_str);
         let mut message = format!("{e:#}").replace('\n', " ");
         if let Some(hint) = hint(e, code) {
             message = format!("{message}; {hint}");

@@ -90,23 +90,25 @@ pub enum Error {
 
 impl Error {
     /// A stable code for front ends to branch on (never match on the text).
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> signoff_codes::ErrorCode {
         match self {
-            Error::NotFound { .. } => "not_found",
-            Error::Invalid(_) => "invalid_input",
-            Error::Template { .. } => "invalid_template",
-            Error::Input { .. } => "bad_file",
-            Error::Frozen { .. } => "run_frozen",
-            Error::Blocked { .. } => "blocked",
-            Error::History { .. } => "history_damaged",
-            Error::NotADatabase { .. } | Error::Damaged(_) => "database_corrupt",
-            Error::NewerSchema { .. } => "database_too_new",
-            Error::Locked { .. } => "database_locked",
-            Error::DataDir { .. } => "data_dir",
-            Error::Io { .. } => "io",
-            Error::DiskFull { .. } => "disk_full",
-            Error::Storage(_) => "storage",
-            Error::Database(_) => "database",
+            Error::NotFound { .. } => signoff_codes::ErrorCode::NotFound,
+            Error::Invalid(_) => signoff_codes::ErrorCode::InvalidInput,
+            Error::Template { .. } => signoff_codes::ErrorCode::InvalidTemplate,
+            Error::Input { .. } => signoff_codes::ErrorCode::BadFile,
+            Error::Frozen { .. } => signoff_codes::ErrorCode::RunFrozen,
+            Error::Blocked { .. } => signoff_codes::ErrorCode::Blocked,
+            Error::History { .. } => signoff_codes::ErrorCode::HistoryDamaged,
+            Error::NotADatabase { .. } | Error::Damaged(_) => {
+                signoff_codes::ErrorCode::DatabaseCorrupt
+            }
+            Error::NewerSchema { .. } => signoff_codes::ErrorCode::DatabaseTooNew,
+            Error::Locked { .. } => signoff_codes::ErrorCode::DatabaseLocked,
+            Error::DataDir { .. } => signoff_codes::ErrorCode::DataDir,
+            Error::Io { .. } => signoff_codes::ErrorCode::Io,
+            Error::DiskFull { .. } => signoff_codes::ErrorCode::DiskFull,
+            Error::Storage(_) => signoff_codes::ErrorCode::Storage,
+            Error::Database(_) => signoff_codes::ErrorCode::Database,
         }
     }
 

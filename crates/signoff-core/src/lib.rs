@@ -28,4 +28,5 @@ pub mod workspace;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{Error, Result};
 pub use model::*;
+pub use signoff_codes::ErrorCode;
 pub use workspace::Workspace;

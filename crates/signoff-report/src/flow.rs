@@ -55,24 +55,26 @@ pub enum ReportError {
 
 impl ReportError {
     /// A stable code for front ends.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> signoff_codes::ErrorCode {
         match self {
             ReportError::Core(e) => e.code(),
-            ReportError::Assemble(AssembleError::Tampered { .. }) => "evidence_tampered",
+            ReportError::Assemble(AssembleError::Tampered { .. }) => {
+                signoff_codes::ErrorCode::EvidenceTampered
+            }
             ReportError::Assemble(AssembleError::Write(e)) | ReportError::Io { source: e, .. }
                 if e.raw_os_error() == Some(28) =>
             {
-                "disk_full"
+                signoff_codes::ErrorCode::DiskFull
             }
-            ReportError::Assemble(_) | ReportError::Io { .. } => "io",
-            ReportError::Sign(PdfSignError::Unreadable(_)) => "bad_file",
-            ReportError::Sign(_) => "signing",
+            ReportError::Assemble(_) | ReportError::Io { .. } => signoff_codes::ErrorCode::Io,
+            ReportError::Sign(PdfSignError::Unreadable(_)) => signoff_codes::ErrorCode::BadFile,
+            ReportError::Sign(_) => signoff_codes::ErrorCode::Signing,
             ReportError::Identity(e) => e.code(),
             ReportError::Trust(e) => e.code(),
-            ReportError::Invalid(_) => "invalid_input",
-            ReportError::NotFound(_) => "not_found",
-            ReportError::Changed(_) => "changed",
-            ReportError::UntrustedSigner(_) => "untrusted_signer",
+            ReportError::Invalid(_) => signoff_codes::ErrorCode::InvalidInput,
+            ReportError::NotFound(_) => signoff_codes::ErrorCode::NotFound,
+            ReportError::Changed(_) => signoff_codes::ErrorCode::Changed,
+            ReportError::UntrustedSigner(_) => signoff_codes::ErrorCode::UntrustedSigner,
         }
     }
 }

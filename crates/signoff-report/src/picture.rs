@@ -93,11 +93,13 @@ pub enum PictureError {
 
 impl PictureError {
     /// A stable code for front ends.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> signoff_codes::ErrorCode {
         match self {
-            PictureError::TooLarge { .. } | PictureError::FileTooLarge(_) => "picture_too_large",
-            PictureError::Unsupported => "picture_unsupported",
-            PictureError::Unreadable(_) => "picture_unreadable",
+            PictureError::TooLarge { .. } | PictureError::FileTooLarge(_) => {
+                signoff_codes::ErrorCode::PictureTooLarge
+            }
+            PictureError::Unsupported => signoff_codes::ErrorCode::PictureUnsupported,
+            PictureError::Unreadable(_) => signoff_codes::ErrorCode::PictureUnreadable,
         }
     }
 }

@@ -83,20 +83,20 @@ pub enum IdentityError {
 
 impl IdentityError {
     /// A stable code for front ends.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> signoff_codes::ErrorCode {
         match self {
-            IdentityError::Missing => "no_identity",
-            IdentityError::Exists(_) => "identity_exists",
-            IdentityError::WrongPassphrase => "wrong_passphrase",
-            IdentityError::WeakPassphrase(_) => "weak_passphrase",
-            IdentityError::CorruptKey { .. } => "key_corrupt",
-            IdentityError::Invalid(_) => "invalid_input",
-            IdentityError::WrongP12Password { .. } => "wrong_p12_password",
-            IdentityError::BadP12 { .. } => "bad_p12",
-            IdentityError::Io { .. } => "io",
-            IdentityError::Certificate(_) => "certificate",
-            IdentityError::KeyExposed { .. } => "key_exposed",
-            IdentityError::KeyMissing(_) => "key_missing",
+            IdentityError::Missing => signoff_codes::ErrorCode::NoIdentity,
+            IdentityError::Exists(_) => signoff_codes::ErrorCode::IdentityExists,
+            IdentityError::WrongPassphrase => signoff_codes::ErrorCode::WrongPassphrase,
+            IdentityError::WeakPassphrase(_) => signoff_codes::ErrorCode::WeakPassphrase,
+            IdentityError::CorruptKey { .. } => signoff_codes::ErrorCode::KeyCorrupt,
+            IdentityError::Invalid(_) => signoff_codes::ErrorCode::InvalidInput,
+            IdentityError::WrongP12Password { .. } => signoff_codes::ErrorCode::WrongP12Password,
+            IdentityError::BadP12 { .. } => signoff_codes::ErrorCode::BadP12,
+            IdentityError::Io { .. } => signoff_codes::ErrorCode::Io,
+            IdentityError::Certificate(_) => signoff_codes::ErrorCode::Certificate,
+            IdentityError::KeyExposed { .. } => signoff_codes::ErrorCode::KeyExposed,
+            IdentityError::KeyMissing(_) => signoff_codes::ErrorCode::KeyMissing,
         }
     }
 }

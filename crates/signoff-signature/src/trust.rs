@@ -55,12 +55,12 @@ pub enum TrustError {
 }
 
 impl TrustError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> signoff_codes::ErrorCode {
         match self {
-            TrustError::Invalid(_) => "invalid_input",
-            TrustError::NotFound(_) => "not_found",
-            TrustError::Ambiguous { .. } => "ambiguous",
-            TrustError::Io { .. } => "io",
+            TrustError::Invalid(_) => signoff_codes::ErrorCode::InvalidInput,
+            TrustError::NotFound(_) => signoff_codes::ErrorCode::NotFound,
+            TrustError::Ambiguous { .. } => signoff_codes::ErrorCode::Ambiguous,
+            TrustError::Io { .. } => signoff_codes::ErrorCode::Io,
         }
     }
 }

@@ -10,6 +10,10 @@ import type { Evidence } from './bindings/Evidence';
 import type { EvidenceProgress } from './bindings/EvidenceProgress';
 import type { Imported } from './bindings/Imported';
 import type { IpcError } from './bindings/IpcError';
+import type { ErrorCode } from './bindings/ErrorCode';
+import {
+  EVENT_CLOSE_REQUESTED, EVENT_DRAG_STATE, EVENT_DROPPED, EVENT_EVIDENCE_PROGRESS, EVENT_REPORT_PROGRESS,
+} from './bindings/events';
 import type { ItemResult } from './bindings/ItemResult';
 import type { RunDetail } from './bindings/RunDetail';
 import type { RunSummary } from './bindings/RunSummary';
@@ -43,9 +47,11 @@ export type {
 };
 export type { RunItem } from './bindings/RunItem';
 
-/** A failed command: `code` is stable (see signoff_core::Error::code). */
+export type { ErrorCode };
+
+/** A failed command: `code` is one of the stable codes of `signoff_codes::ErrorCode`. */
 export class IpcFailure extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(readonly code: ErrorCode, message: string) {
     super(message);
   }
 }
@@ -156,11 +162,11 @@ export async function evidenceThumbnailUrl(evidence: number): Promise<string> {
 }
 
 export const onDropped = (f: (d: DroppedFiles) => void): Promise<UnlistenFn> =>
-  listen<DroppedFiles>('files-dropped', (e) => f(e.payload));
+  listen<DroppedFiles>(EVENT_DROPPED, (e) => f(e.payload));
 export const onDragState = (f: (active: boolean) => void): Promise<UnlistenFn> =>
-  listen<boolean>('drag-state', (e) => f(e.payload));
+  listen<boolean>(EVENT_DRAG_STATE, (e) => f(e.payload));
 export const onProgress = (f: (p: EvidenceProgress) => void): Promise<UnlistenFn> =>
-  listen<EvidenceProgress>('evidence-progress', (e) => f(e.payload));
+  listen<EvidenceProgress>(EVENT_EVIDENCE_PROGRESS, (e) => f(e.payload));
 export const listTasks = (includeArchived = false) => call<TaskStatus[]>('list_tasks', { includeArchived });
 export const showTask = (id: string) => call<TaskDetail>('show_task', { id });
 export const addTask = (task: NewTask) => call<TaskStatus>('add_task', { task });
@@ -186,6 +192,6 @@ export const signMaintenanceLog = (
 ) => call<ReportWritten | null>('sign_maintenance_log', { from, to, role, statement, passphrase, paperSize });
 
 export const onReportProgress = (f: (p: ReportProgress) => void): Promise<UnlistenFn> =>
-  listen<ReportProgress>('report-progress', (e) => f(e.payload));
+  listen<ReportProgress>(EVENT_REPORT_PROGRESS, (e) => f(e.payload));
 export const onCloseRequested = (f: () => void): Promise<UnlistenFn> =>
-  listen('close-requested', () => f());
+  listen(EVENT_CLOSE_REQUESTED, () => f());
